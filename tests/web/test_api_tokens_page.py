@@ -1,0 +1,80 @@
+"""« Mon compte » manages API tokens: a named token is shown once with a copy button and works
+as a Bearer token, the list says when each was last used, and revoking one makes it answer
+401 at once, on reads as on writes."""
+
+from __future__ import annotations
+
+import re
+
+from wiki.models import ApiToken
+
+NEW_TOKEN = re.compile(r'<input id="new-token" readonly value="([^"]+)">')
+
+
+def _create(client, name: str) -> str:
+    response = client.post("/account/tokens", data={"name": name})
+    assert response.status_code == 302
+    page = client.get("/account").get_data(as_text=True)
+    match = NEW_TOKEN.search(page)
+    assert match, "the new token is shown"
+    assert 'data-copy="new-token"' in page, "with a copy button"
+    return match.group(1)
+
+
+def _token_row(page: str, name: str) -> str:
+    row = re.search(rf"<tr><td>{re.escape(name)}</td>(.*?)</tr>", page, re.DOTALL)
+    assert row, f"no row for {name}"
+    return row.group(1)
+
+
+def test_a_named_token_is_shown_once_and_works(client, auth, participant):
+    auth.login("participant")
+    token = _create(client, "mon script")
+    again = client.get("/account").get_data(as_text=True)
+    assert token not in again, "shown once"
+    assert "mon script" in again
+    response = client.put("/api/v1/revisions/1/vote", json={"choice": "plebisciter"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.get_json()["mine"] == "plebisciter"
+
+
+def test_the_list_says_when_each_token_was_last_used(client, auth, participant):
+    auth.login("participant")
+    used = _create(client, "utilisé")
+    _create(client, "dormant")
+    page = client.get("/account").get_data(as_text=True)
+    assert "jamais" in _token_row(page, "utilisé")
+    client.get("/api/v1/definitions", headers={"Authorization": f"Bearer {used}"})
+    page = client.get("/account").get_data(as_text=True)
+    assert "jamais" not in _token_row(page, "utilisé")
+    assert "jamais" in _token_row(page, "dormant")
+
+
+def test_revoking_on_the_page_answers_401_at_once(client, auth, participant):
+    auth.login("participant")
+    token = _create(client, "à révoquer")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/definitions", headers=headers).status_code == 200
+    row = ApiToken.query.filter_by(name="à révoquer").one()
+    page = client.get("/account").get_data(as_text=True)
+    assert "data-confirm" in _token_row(page, "à révoquer"), "confirmation before revoking"
+    client.post(f"/account/tokens/{row.id}/revoke")
+    for method, path in (("GET", "/api/v1/definitions"), ("PUT", "/api/v1/revisions/1/vote")):
+        response = client.open(path, method=method, json={"choice": "rejeter"},
+                               headers=headers)
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "invalid_token"
+    assert "révoqué" in _token_row(client.get("/account").get_data(as_text=True), "à révoquer")
+
+
+def test_nobody_revokes_or_sees_someone_elses_token(client, auth, participant, create_user):
+    from wiki.services.accounts import create_token
+
+    other = create_user("autre")
+    headers = {"Authorization": f"Bearer {create_token(other.id, 'script-de-autre')}"}
+    row = ApiToken.query.filter_by(user_id=other.id).one()
+    auth.login("participant")
+    assert client.post(f"/account/tokens/{row.id}/revoke").status_code == 404
+    assert client.get("/api/v1/definitions", headers=headers).status_code == 200
+    assert row.name not in client.get("/account").get_data(as_text=True)
