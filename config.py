@@ -37,6 +37,8 @@ class Config:
     #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
     #: Rate limits count per client address, so behind a proxy this must be set.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    #: werkzeug's scrypt at its default cost (N=2**15, r=8, p=1). Tests lower it, for speed only.
+    PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: ``None``: derived in ``create_app`` from the final ``PREFERRED_URL_SCHEME`` (secure when

@@ -18,6 +18,9 @@ from wiki.extensions import db
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 PASSWORD = "un-mot-de-passe-solide"
+#: scrypt at 1/32 of production's cost: the suite creates thousands of accounts and would
+#: otherwise spend minutes hashing. ``test_accounts`` checks production's own setting.
+FAST_PASSWORD_HASH = "scrypt:1024:8:1"
 
 
 def _pg_url() -> str:
@@ -79,6 +82,7 @@ def config(database_url, tmp_path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "wiki.test",
+        "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
     }
 
 

@@ -25,7 +25,7 @@ from flask import got_request_exception
 from werkzeug.serving import make_server
 
 from tests.browser import scenes
-from tests.conftest import PASSWORD
+from tests.conftest import FAST_PASSWORD_HASH, PASSWORD
 from wiki import create_app
 from wiki.extensions import db
 
@@ -54,6 +54,7 @@ def _config(path: Path) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_ENABLED": False,
         "MARKDOWN_BUDGET": 10.0,
+        "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
     }
 
 

@@ -18,6 +18,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from tests.conftest import FAST_PASSWORD_HASH
 from wiki import create_app
 from wiki.extensions import db
 from wiki.views.access import ACCESS, LOGIN, PASSWORD, ROLES, Case
@@ -178,7 +179,8 @@ def world(tmp_path_factory, _schemas) -> World:
     shutil.copy(_schemas["sqlite"], template)
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}",
               "SECRET_KEY": "matrix-secret", "WTF_CSRF_ENABLED": False,
-              "RATELIMIT_ENABLED": False, "SERVER_NAME": "wiki.test"}
+              "RATELIMIT_ENABLED": False, "SERVER_NAME": "wiki.test",
+              "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH}
     builder = create_app(config)
     with builder.app_context():
         from wiki.services.seeding import seed

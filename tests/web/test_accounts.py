@@ -54,6 +54,13 @@ def test_passwords_are_stored_as_scrypt_hashes(app, create_user):
     assert PASSWORD not in user.password_hash
 
 
+def test_production_hashes_passwords_with_scrypt_at_full_cost(app, create_user):
+    from config import Config
+
+    app.config["PASSWORD_HASH_METHOD"] = Config.PASSWORD_HASH_METHOD
+    assert create_user("camille").password_hash.startswith("scrypt:32768:8:1$")
+
+
 def test_login_and_logout(client, auth, participant):
     assert auth.login("participant").status_code == 302
     assert "Se déconnecter" in client.get("/").get_data(as_text=True)
@@ -360,11 +367,15 @@ def test_anonymous_visitors_are_sent_to_login_from_the_admin(client):
 
 # --- Login reveals nothing --------------------------------------------------------------------
 
-def test_login_takes_as_long_for_an_unknown_user_as_for_a_wrong_password(app, participant):
+def test_login_takes_as_long_for_an_unknown_user_as_for_a_wrong_password(app, create_user):
     import statistics
     import time
 
+    from config import Config
     from wiki.services.accounts import authenticate
+
+    app.config["PASSWORD_HASH_METHOD"] = Config.PASSWORD_HASH_METHOD
+    create_user("participant")
 
     def timed(username):
         start = time.perf_counter()

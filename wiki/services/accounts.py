@@ -3,6 +3,7 @@ sessions), tokens, and the admins' actions on accounts (role, deactivation), eac
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -10,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -24,8 +26,6 @@ MAX_PASSWORD = 200
 MAX_USERNAME = 40
 MAX_DISPLAY_NAME = 80
 _USERNAME = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,38}[a-z0-9])?$")
-# Checked against on an unknown username so that both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0123456789", method="scrypt")
 # Bidi overrides and isolates, zero-width characters: invisible, they can disguise a name.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 #: The scripts whose letters pass for one another (Latin « a », Cyrillic « а », Greek « α »).
@@ -45,7 +45,13 @@ _UNSEEN = {"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"}
 
 
 def _hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Checked against on an unknown username so that both failures take the same time."""
+    return generate_password_hash("not-a-real-password-0123456789", method=method)
 
 
 def normalise_username(username: str) -> str:
@@ -171,7 +177,8 @@ def authenticate(username: str, password: str, *, allow_inactive: bool = False) 
     A deactivated account is ``None`` too, unless ``allow_inactive``: the login page then tells
     the person who knows the password that the account is deactivated."""
     user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
-    candidate = user.password_hash if user else _DUMMY_HASH
+    candidate = (user.password_hash if user
+                 else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]))
     valid = _matches(candidate, password)
     if user is None or not valid or (not user.active and not allow_inactive):
         return None
