@@ -1,6 +1,7 @@
 """Training session pages: creation form, session page (timeline, what to do now, participant
 view, moderator tools), the banner, the invitation link, the synthesis and its exports."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -171,19 +172,39 @@ def test_an_anonymous_visitor_is_asked_to_log_in_or_register(client, training, m
     assert f"/register?next=/sessions/join/{invitation.code}" in html
 
 
-def test_the_join_link_adds_the_person_after_login(client, training, moderator, participant):
+JOIN_BUTTON = re.compile(
+    r'<form method="post" action="(/sessions/join/[^"]+)"[^>]*>\s*'
+    r'<input type="hidden" name="csrf_token" value="([^"]*)">\s*'
+    r'<button type="submit" class="button">Rejoindre la session</button>')
+
+
+def _join_button(html: str) -> tuple[str, str]:
+    """The invitation page's « Rejoindre la session » form: its action and CSRF token."""
+    match = JOIN_BUTTON.search(html)
+    assert match, "the page shows the « Rejoindre la session » button"
+    return match.group(1), match.group(2)
+
+
+def test_the_join_link_asks_for_confirmation_after_login(client, training, moderator,
+                                                         participant):
     invitation = sessions.create_invitation(training.id, moderator, "2030-03-06T00:00:00Z")
     link = f"/sessions/join/{invitation.code}"
     response = client.post("/login", data={"username": "participant",
                                            "password": "un-mot-de-passe-solide", "next": link})
     assert response.headers["Location"] == link
-    response = client.get(link)
+    html = page(client, link)
+    assert "Cohorte printemps 2030" in html
+    assert SessionMember.query.count() == 0, "opening the link joins nobody"
+    action, _token = _join_button(html)
+    assert action == link
+    response = client.post(action)
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/sessions/{training.id}")
     assert SessionMember.query.filter_by(user_id=participant.id).count() == 1
+    assert "Vous faites déjà partie de cette session" in page(client, link)
 
 
-def test_the_join_link_adds_the_person_after_registration(client, training, moderator):
+def test_the_join_link_asks_for_confirmation_after_registration(client, training, moderator):
     invitation = sessions.create_invitation(training.id, moderator, "2030-03-06T00:00:00Z")
     link = f"/sessions/join/{invitation.code}"
     response = client.post("/register", data={
@@ -191,23 +212,51 @@ def test_the_join_link_adds_the_person_after_registration(client, training, mode
         "password_confirm": "un-mot-de-passe-solide", "display_name": "Nina Nouvelle",
         "next": link})
     assert response.headers["Location"] == link
-    assert client.get(link).status_code == 302
+    action, _token = _join_button(page(client, link))
+    assert SessionMember.query.count() == 0
+    assert client.post(action).status_code == 302
     assert SessionMember.query.count() == 1
+
+
+def test_opening_the_join_link_joins_nobody_and_the_button_needs_the_csrf_token(
+        app, client, auth, training, moderator, participant):
+    """A link preview, a prefetch or an <img src> on another site only GETs the link: that
+    must not add the person; the button's POST is a form like any other (CSRF-checked)."""
+    invitation = sessions.create_invitation(training.id, moderator, "2030-03-06T00:00:00Z")
+    link = f"/sessions/join/{invitation.code}"
+    auth.login("participant")
+    app.config["WTF_CSRF_ENABLED"] = True
+    for _ in range(2):
+        html = page(client, link)
+    assert SessionMember.query.count() == 0
+    action, token = _join_button(html)
+    forged = client.post(action)
+    assert forged.status_code == 400
+    assert SessionMember.query.count() == 0
+    assert client.post(action, data={"csrf_token": token}).status_code == 302
+    assert SessionMember.query.filter_by(user_id=participant.id).count() == 1
 
 
 def test_an_expired_or_revoked_link_says_so(client, auth, training, moderator, participant):
     invitation = sessions.create_invitation(training.id, moderator, "2030-03-02T00:00:00Z")
+    link = f"/sessions/join/{invitation.code}"
     with time_machine.travel(AT["propositions"], tick=False):
-        anonymous = client.get(f"/sessions/join/{invitation.code}")
+        anonymous = client.get(link)
         auth.login("participant")
-        logged_in = client.get(f"/sessions/join/{invitation.code}")
-    assert anonymous.status_code == 422
-    assert "Cette invitation a expiré" in anonymous.get_data(as_text=True)
-    assert logged_in.status_code == 422
-    assert "Cette invitation a expiré" in logged_in.get_data(as_text=True)
-    sessions.revoke_invitation(invitation.code, moderator)
-    response = client.get(f"/sessions/join/{invitation.code}")
-    assert "révoquée" in response.get_data(as_text=True)
+        logged_in = client.get(link)
+        posted = client.post(link)
+        sessions.revoke_invitation(invitation.code, moderator)
+        revoked = (client.get(link), client.post(link))
+        unknown = client.get("/sessions/join/" + "x" * 80)
+    for response in (anonymous, logged_in, posted):
+        assert response.status_code == 422
+        assert "Cette invitation a expiré" in response.get_data(as_text=True)
+    assert "Rejoindre la session" not in logged_in.get_data(as_text=True)
+    for response in revoked:
+        assert response.status_code == 422
+        assert "révoquée" in response.get_data(as_text=True)
+    assert unknown.status_code == 422
+    assert "Ce code d’invitation n’existe pas" in unknown.get_data(as_text=True)
     assert SessionMember.query.count() == 0
 
 

@@ -320,8 +320,9 @@ ACCESS: dict[str, tuple[Case, ...]] = {
     "sessions.create_invitation": (moderators("POST", "/sessions/{session}/invitations", 302,
                                               form={"expires_at": "2031-01-10T09:00"}),),
     "sessions.revoke_invitation": (moderators("POST", "/invitations/{invitation}/revoke", 302),),
-    # The invitation link: a page for visitors, joining (then the session) once logged in.
-    "sessions.join": (members("GET", "/sessions/join/{invitation}", 302, anonymous=200),),
+    # The invitation link only shows the invitation (a GET joins nobody); its button joins.
+    "sessions.join": (public("/sessions/join/{invitation}"),),
+    "sessions.confirm_join": (members("POST", "/sessions/join/{invitation}", 302),),
     "sessions.synthesis": (public("/sessions/{session}/synthese"),),
     "sessions.synthesis_html": (public("/sessions/{session}/synthese.html"),),
     "sessions.synthesis_md": (public("/sessions/{session}/synthese.md"),),

@@ -182,17 +182,30 @@ def revoke_invitation(code: str):
 
 @bp.get("/sessions/join/<code>")
 def join(code: str):
-    """The invitation link: after login or registration (``next``), it adds the person."""
-    if not current_user.is_authenticated:
-        from sqlalchemy import select
+    """The invitation link only shows the invitation: joining is the POST of its button.
 
-        from wiki.models import Invitation
+    A GET must change nothing: a link preview, a prefetch or an ``<img src>`` on another site
+    would otherwise add whoever follows it to a session. Visitors are asked to log in or
+    register first (``next`` brings them back here)."""
+    from sqlalchemy import select
 
-        invitation = db.session.scalar(select(Invitation).where(Invitation.code == code[:64]))
-        state = training_sessions.invitation_state(invitation) if invitation else None
-        training = db.session.get(TrainingSession, invitation.session_id) if invitation else None
-        return render_template("sessions/join.html", training=training, state=state,
-                               next=request.path), 200 if state == "valid" else 422
+    from wiki.models import Invitation
+
+    invitation = None
+    if len(code) <= 64:
+        invitation = db.session.scalar(select(Invitation).where(Invitation.code == code))
+    state = training_sessions.invitation_state(invitation) if invitation else None
+    training = db.session.get(TrainingSession, invitation.session_id) if invitation else None
+    already = state == "valid" and training_sessions.can_act(training, _user())
+    return render_template("sessions/join.html", training=training, state=state, code=code,
+                           already=already, next=request.path), \
+        200 if state == "valid" else 422
+
+
+@bp.post("/sessions/join/<code>")
+@login_required
+def confirm_join(code: str):
+    """« Rejoindre la session »: the form of the invitation page (CSRF-checked)."""
     try:
         training = training_sessions.join(code, _user())
     except WikiError as error:
