@@ -65,6 +65,48 @@ def set_role_command(username: str, role: str) -> None:
     click.echo(f"« {user.username} » est maintenant {user.role}.")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--with-password-hashes", is_flag=True,
+              help="Keep password hashes (stripped by default: accounts then need a new one).")
+def backup_command(file: str, with_password_hashes: bool) -> None:
+    """Back up the whole wiki to FILE (a SQLite file; see README « Exploitation »)."""
+    from wiki.services.backup import backup
+
+    try:
+        report = backup(file, with_password_hashes=with_password_hashes)
+    except WikiError as error:
+        _fail(error)
+    rows = sum(report.counts.values())
+    hashes = ("mots de passe conservés" if report.password_hashes
+              else "mots de passe retirés (à redéfinir après restauration)")
+    click.echo(f"Sauvegarde écrite dans {report.path} : {len(report.counts)} tables, {rows} "
+               f"lignes, schéma {report.revision}, {hashes}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True,
+              help="Replace everything in a database that is not empty.")
+def restore_command(file: str, force: bool) -> None:
+    """Restore the whole wiki from a backup FILE into this (empty) database."""
+    from wiki.services.backup import restore
+
+    try:
+        report = restore(file, force=force)
+    except WikiError as error:
+        _fail(error)
+    rows = sum(report.counts.values())
+    replaced = " (contenu précédent remplacé)" if report.replaced else ""
+    click.echo(f"Restauration terminée{replaced} : {rows} lignes de {len(report.counts)} "
+               f"tables, {report.indexed} révisions indexées pour la recherche.")
+    if not report.password_hashes:
+        click.echo("Les mots de passe n’étaient pas dans la sauvegarde : chaque compte doit en "
+                   "recevoir un nouveau avant de se connecter.")
+
+
 def init_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
