@@ -50,7 +50,18 @@ lint: install-test
 
 check: lint test
 
+# The benchmark's load generator is Debian's wrk; without it (and not root) bench/run.py falls
+# back to its Python load generator and says so in its results.
 bench: install-test
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's wrk for the benchmark…"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) \
+	      || echo "wrk could not be installed: the Python load generator (bench/loadgen.py) is used."; \
+	  else \
+	    echo "wrk is missing (sudo apt-get install wrk): the Python load generator (bench/loadgen.py) is used."; \
+	  fi; \
+	fi
 	$(BIN)/python bench/run.py
 
 clean:

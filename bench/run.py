@@ -136,9 +136,12 @@ def measure_reads(result: SizeResult, minimal_port: int, wiki: server.Server,
                   rounds: int = ROUNDS) -> dict[str, dict]:
     urls = paths(result.data)
     host = server.HOST
-    for _key, path in urls.items():
-        loadgen.load(host, wiki.port, path, seconds=WARMUP, concurrency=CONCURRENCY)
-    loadgen.load(host, minimal_port, "/", seconds=WARMUP, concurrency=CONCURRENCY)
+    # Every worker answers every page a few times first (templates and SQL compiled), then a
+    # short burst at full load.
+    warm = 4 * server.WORKERS * server.THREADS
+    for port, path in [*((wiki.port, p) for p in urls.values()), (minimal_port, "/")]:
+        loadgen.warm(host, port, path, requests=warm, concurrency=CONCURRENCY)
+        loadgen.load(host, port, path, seconds=WARMUP, concurrency=CONCURRENCY)
     samples: dict[str, list[tuple[float, float, loadgen.LoadResult]]] = {k: [] for k in urls}
     reads: dict[str, dict] = {}
 
@@ -264,6 +267,59 @@ MICRO = [
 # The report.
 
 
+LOAD_AT_START = os.getloadavg()[0]
+
+
+def commit() -> str:
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return run.stdout.strip() if run.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "inconnu"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "wiki", "bench",
+                "templates", "migrations", "config.py")
+    return f"{head}{' + modifications non validées' if dirty else ''}"
+
+
+def command() -> str:
+    settings = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items())
+                        if k.startswith("BENCH_") and k != "BENCH_DATABASE_URL")
+    if PG_URL:
+        settings = ("BENCH_DATABASE_URL=… " + settings).strip()
+    return f"{settings} make bench".strip()
+
+
+def machine() -> str:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        memory = next(int(line.split()[1]) for line in
+                      Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal:"))
+    except (OSError, StopIteration):
+        memory = 0
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cœurs ({model}), "
+            f"{memory / 1024 / 1024:.0f} Go de mémoire")
+
+
+def database_version() -> str:
+    if not PG_URL:
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version} (fichier, WAL)"
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as connection:
+            return "PostgreSQL " + connection.execute(text("SHOW server_version")).scalar()
+    finally:
+        engine.dispose()
+
+
 def mark(ok: bool | None) -> str:
     return "—" if ok is None else ("✅" if ok else "❌")
 
@@ -273,19 +329,22 @@ def report(results: list[SizeResult], micro: dict[str, float], started: datetime
     backend = "PostgreSQL" if PG_URL else "SQLite"
     lines = [
         f"# Banc d’essai — {started:%Y-%m-%d %H:%M} UTC ({backend})", "",
-        f"- Machine : {platform.machine()}, {os.cpu_count()} cœurs, Python "
-        f"{platform.python_version()}, charge moyenne au départ "
-        f"{os.getloadavg()[0]:.1f} (machine partagée : les rapports comptent, pas les valeurs "
-        "absolues).",
+        f"- Machine : {machine()}, Python {platform.python_version()}, {database_version()} ; "
+        f"charge moyenne (1 min) au départ {LOAD_AT_START:.1f}. **Machine chargée** : d’autres "
+        "personnes y lancent leurs tests en même temps, sur les mêmes cœurs et le même serveur "
+        "PostgreSQL ; seuls comptent les rapports mesurés côte à côte dans ce passage, pas les "
+        "valeurs absolues.",
         f"- Serveur : {server.describe()} ; le même pour l’application Flask minimale "
         "(une route, un petit gabarit).",
-        f"- Charge : générateur Python en boucle fermée (`bench/loadgen.py`, wrk absent), "
-        f"{CONCURRENCY} connexions keep-alive, rafales de {SECONDS:g} s alternées avec "
+        f"- Charge : {loadgen.describe(CONCURRENCY)}, sur la même machine que les serveurs ; "
+        f"rafales de {SECONDS:g} s alternées avec "
         f"l’application minimale, {ROUNDS} tours, médiane des rapports ; requêtes anonymes "
         "sans en-tête conditionnel (chaque réponse est un 200 complet).",
         f"- Écritures : en processus, par les services, séquentielles, {WRITES} fois chacune, "
         "médiane.",
-        f"- Durée totale : {elapsed / 60:.1f} min.", "",
+        f"- Commit : `{commit()}` ; commande : `{command()}` ; durée totale : "
+        f"{elapsed / 60:.1f} min ; charge moyenne (1 min) à la fin : {os.getloadavg()[0]:.1f}.",
+        "", "",
         "## Lectures (débit, rapport à l’application minimale)", "",
     ]
     header = "| Page | Cible |" + "".join(
@@ -311,15 +370,19 @@ def report(results: list[SizeResult], micro: dict[str, float], started: datetime
     if len(results) > 1:
         lines += [f"## Stabilité : rapport à N = {last.n:,} / rapport à N = {first.n:,} "
                   f"(cible : ± {SAME_WITHIN:.0%})".replace(",", " "), "",
-                  "| Page | N petit | N grand | Écart |", "|---|---:|---:|---:|"]
+                  "| Page | avec cache : N petit | N grand | écart | sans cache : N petit "
+                  "| N grand | écart |", "|---|---:|---:|---:|---:|---:|---:|"]
         for key, label, _target in READS:
-            a, b = first.reads.get(key), last.reads.get(key)
-            if not a or not b:
-                continue
-            drift = b["ratio"] / a["ratio"] - 1 if a["ratio"] else float("inf")
-            ok = abs(drift) <= SAME_WITHIN
-            lines.append(f"| {label} | {a['ratio']:.3f} | {b['ratio']:.3f} | "
-                         f"{drift:+.0%} {mark(ok)} |")
+            row = f"| {label} |"
+            for kind in ("reads", "cold"):
+                a, b = getattr(first, kind).get(key), getattr(last, kind).get(key)
+                if not a or not b:
+                    row += " — | — | — |"
+                    continue
+                drift = b["ratio"] / a["ratio"] - 1 if a["ratio"] else float("inf")
+                ok = abs(drift) <= SAME_WITHIN
+                row += f" {a['ratio']:.3f} | {b['ratio']:.3f} | {drift:+.0%} {mark(ok)} |"
+            lines.append(row)
         lines.append("")
     lines += ["## Latences sous charge (dernier tour)", "",
               "| Page |" + "".join(f" N = {r.n:,} : p50 / p99 ms | octets |".replace(",", " ")

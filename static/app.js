@@ -181,3 +181,80 @@ document.addEventListener("input", (event) => {
   const own = area && area.closest("fieldset").querySelector("input[type=radio][value=edit]");
   if (own) own.checked = true;
 });
+
+// A comment on a passage: clicking it marks its passage in the text (the server tells which
+// text the page shows there, and which occurrence of it, counted without white space: the DOM
+// has none where two blocks meet). Without the script, the link just goes to the text.
+(() => {
+  const text = document.getElementById("texte-revision");
+  if (!text) return;
+  const unmark = () => {
+    for (const mark of text.querySelectorAll("mark.passage")) {
+      const parent = mark.parentNode;
+      mark.replaceWith(...mark.childNodes);
+      parent.normalize();
+    }
+    for (const comment of document.querySelectorAll(".comment.is-shown")) {
+      comment.classList.remove("is-shown");
+    }
+  };
+  // Each character of the text without white space, with the text node and offset it is at.
+  const denseText = () => {
+    const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+    const places = [];
+    let dense = "";
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const value = node.nodeValue;
+      for (let i = 0; i < value.length; i++) {
+        if (!/\s/.test(value[i])) {
+          dense += value[i];
+          places.push([node, i]);
+        }
+      }
+    }
+    return { dense, places };
+  };
+  const mark = (passage, occurrence) => {
+    const wanted = passage.replace(/\s+/g, "");
+    const { dense, places } = denseText();
+    let at = -1;
+    for (let n = 0; n <= occurrence; n++) {
+      at = dense.indexOf(wanted, at + 1);
+      if (at === -1) return null;
+    }
+    // One <mark> per text node the passage touches, from the last so offsets stay right.
+    const pieces = new Map();
+    for (let i = at; i < at + wanted.length; i++) {
+      const [node, offset] = places[i];
+      const piece = pieces.get(node) || [offset, offset];
+      piece[1] = offset + 1;
+      pieces.set(node, piece);
+    }
+    let first = null;
+    for (const [node, [start, end]] of [...pieces].reverse()) {
+      const range = document.createRange();
+      range.setStart(node, start);
+      range.setEnd(node, end);
+      const element = document.createElement("mark");
+      element.className = "passage";
+      range.surroundContents(element);
+      first = element;
+    }
+    return first;
+  };
+  document.addEventListener("click", (event) => {
+    // The comment itself, not a reply to it (a reply has no passage of its own).
+    const comment = event.target.closest(".comment");
+    if (!comment || !comment.hasAttribute("data-passage")) return;
+    const link = event.target.closest(".show-passage");
+    // Clicking inside the comment's forms, buttons and links keeps its own meaning.
+    if (!link && event.target.closest("a, button, input, textarea, label, summary, details")) return;
+    if (link) event.preventDefault();
+    unmark();
+    const first = mark(comment.getAttribute("data-passage"),
+                       Number(comment.getAttribute("data-occurrence")) || 0);
+    if (!first) return;
+    comment.classList.add("is-shown");
+    first.scrollIntoView({ block: "center" });
+  });
+})();

@@ -15,7 +15,27 @@ from sqlalchemy import create_engine, text
 from wiki import create_app
 from wiki.extensions import db
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist (``pytest -n 2``) each worker has its own PostgreSQL
+    database, ``<name>_<worker>``, created on first use next to the one given."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    engine = create_engine("postgresql+psycopg://" + url.split("://", 1)[1],
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": own})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    return f"{base}/{own}"
+
+
+PG_URL = _worker_database(os.environ.get("TEST_DATABASE_URL"))
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 PASSWORD = "un-mot-de-passe-solide"
 #: scrypt at 1/32 of production's cost: the suite creates thousands of accounts and would

@@ -1,4 +1,5 @@
-"""``flask --app wiki …`` commands: seed, users."""
+"""``flask --app wiki …`` commands: seed, users, export-definition, import-definition, backup,
+restore."""
 
 from __future__ import annotations
 
@@ -65,6 +66,63 @@ def set_role_command(username: str, role: str) -> None:
     click.echo(f"« {user.username} » est maintenant {user.role}.")
 
 
+@users_group.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password_command(username: str, password_stdin: bool) -> None:
+    """Give an account a new password (after a restore without password hashes, say)."""
+    from wiki.services.accounts import set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Nouveau mot de passe", hide_input=True,
+                                confirmation_prompt=True)
+    try:
+        user = set_password(None, username, password)
+    except WikiError as error:
+        _fail(error)
+    click.echo(f"Nouveau mot de passe enregistré pour « {user.username} ».")
+
+
+@click.command("export-definition")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True), required=False)
+def export_definition_command(slug: str, file: str | None) -> None:
+    """Write the public archive of definition SLUG to FILE (default: SLUG-archive.json;
+    « - » for standard output): its lines, revisions, tallies, visible comments, attribution."""
+    from wiki.services import archive
+
+    try:
+        data = archive.export_definition(slug)
+    except WikiError as error:
+        _fail(error)
+    text = archive.dumps(data)
+    target = file or archive.archive_filename(slug)
+    if target == "-":
+        click.echo(text, nl=False)
+        return
+    with open(target, "w", encoding="utf-8") as out:
+        out.write(text)
+    click.echo(f"Archive de « {slug} » écrite dans {target} : "
+               f"{len(data['revisions'])} révisions, {len(data['lines']) - 1} remix, "
+               f"{len(data['comments'])} commentaires.")
+
+
+@click.command("import-definition")
+@click.argument("file", type=click.File("rb"))
+def import_definition_command(file) -> None:
+    """Restore a definition from its public archive FILE (« - » for standard input) as a new
+    definition of this wiki; refused when its slug exists already."""
+    from wiki.services import archive
+
+    try:
+        definition = archive.import_definition(file.read())
+    except WikiError as error:
+        _fail(error)
+    click.echo(f"Définition « {definition.term} » importée ({definition.slug}).")
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--with-password-hashes", is_flag=True,
@@ -108,5 +166,7 @@ def restore_command(file: str, force: bool) -> None:
 def init_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(export_definition_command)
+    app.cli.add_command(import_definition_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

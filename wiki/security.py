@@ -52,6 +52,44 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+# --- Request bodies --------------------------------------------------------------------------
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _check_body() -> None:
+    """Before anything reads the body of a write (the CSRF check reads forms first):
+
+    - a chunked body (no Content-Length) over ``MAX_CONTENT_LENGTH`` → 413; werkzeug would
+      otherwise stop reading at the limit and hand the app the first part as the whole body;
+    - a form whose bytes are not UTF-8 → 400 ``invalid_text``; werkzeug would otherwise decode
+      it with U+FFFD replacements and the wiki would store a changed text. The wiki takes no
+      file upload, so a multipart body is text too.
+    """
+    from urllib.parse import unquote_to_bytes
+
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    from wiki.errors import InvalidText
+
+    if request.method not in WRITE_METHODS:
+        return
+    limit = request.max_content_length
+    if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+        raw = request.get_data(cache=True)  # stops at the limit (werkzeug's LimitedStream)
+        if limit is not None and len(raw) >= limit and request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
+    if request.mimetype not in _FORM_TYPES:
+        return
+    raw = request.get_data(cache=True)  # over the limit: 413 from werkzeug
+    if request.mimetype == _FORM_TYPES[0]:
+        raw = unquote_to_bytes(raw.replace(b"+", b" "))
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidText(_("Le formulaire envoyé n’est pas de l’UTF-8 valide.")) from None
+
+
 # --- CSRF ------------------------------------------------------------------------------------
 
 def _csrf_check() -> None:
@@ -154,6 +192,7 @@ def _trust_proxies(app: Flask) -> None:
 def init_security(app: Flask) -> None:
     _configure_cookies(app)
     _trust_proxies(app)
+    app.before_request(_check_body)
     app.before_request(_csrf_check)
     app.before_request(_write_limit)
     app.after_request(_security_headers)

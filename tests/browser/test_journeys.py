@@ -247,3 +247,23 @@ def test_the_language_switch_changes_the_interface_and_the_lang_attribute(page, 
     expect(page).to_have_url(re.compile(rf"/definitions/{SLUG}/history$"))
     sections = page.get_by_role("navigation").first
     expect(sections.get_by_role("link", name="Historique")).to_be_visible()
+
+
+def test_clicking_a_comment_on_a_passage_marks_that_passage_in_the_text(page, story):
+    third = story.official_ids[-1]
+    page.goto(f"/revisions/{third}")
+    marked = page.locator("#texte-revision mark.passage")
+    expect(marked).to_have_count(0)
+    comment = page.locator(f"#commentaire-{story.comment_id}")
+    reply = comment.locator(".comment .comment-body")
+    reply.click()  # a reply has no passage of its own
+    expect(marked).to_have_count(0)
+    comment.locator(".comment-body").first.click()
+    expect(marked).to_have_count(1)
+    expect(marked).to_have_text("au service des personnes")
+    expect(comment).to_have_class(re.compile(r"\bis-shown\b"))
+    # From the keyboard too, through its link; the earlier mark is taken away first.
+    comment.get_by_role("link", name="Voir ce passage dans le texte").focus()
+    page.keyboard.press("Enter")
+    expect(marked).to_have_count(1)
+    assert page.locator("#texte-revision").inner_text().count("au service des personnes") == 1

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from tests.conftest import PASSWORD, PG_URL, _truncate_postgres
+from tests.conftest import FAST_PASSWORD_HASH, PASSWORD, PG_URL, _truncate_postgres
 from wiki import create_app
 from wiki.extensions import db
 from wiki.models import Comment, Remix, Revision, User
@@ -136,7 +136,7 @@ def _empty_database(backend: str, template: dict[str, str], tmp_path: Path) -> s
 def _app_on(url: str):
     return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t",
                        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                       "SERVER_NAME": "wiki.test"})
+                       "SERVER_NAME": "wiki.test", "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH})
 
 
 def _run(app, *args: str):
@@ -235,6 +235,11 @@ def test_password_hashes_are_stripped_by_default_and_the_accounts_cannot_log_in(
         assert accounts.authenticate("alice", PASSWORD) is None
         assert accounts.authenticate("alice", STRIPPED_PASSWORD) is None
         assert accounts.authenticate("alice", "") is None
+        # The restore drill's last step: the operator gives the account a new password.
+        result = target.test_cli_runner().invoke(
+            args=["users", "set-password", "alice", "--password-stdin"], input=PASSWORD + "\n")
+        assert result.exit_code == 0, result.output
+        assert accounts.authenticate("alice", PASSWORD) is not None
         db.session.remove()
         db.engine.dispose()
 

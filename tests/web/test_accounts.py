@@ -142,8 +142,7 @@ def test_bad_credentials_for_a_token_answer_401_json(client, participant):
 
 def test_account_page_creates_shows_once_and_revokes_a_token(client, auth, participant):
     auth.login("participant")
-    client.post("/account/tokens", data={"name": "mon script"})
-    page = client.get("/account").get_data(as_text=True)
+    page = client.post("/account/tokens", data={"name": "mon script"}).get_data(as_text=True)
     assert "affiché une seule fois" in page
     assert "affiché une seule fois" not in client.get("/account").get_data(as_text=True)
     from wiki.models import ApiToken

@@ -13,8 +13,8 @@ NEW_TOKEN = re.compile(r'<input id="new-token" readonly value="([^"]+)">')
 
 def _create(client, name: str) -> str:
     response = client.post("/account/tokens", data={"name": name})
-    assert response.status_code == 302
-    page = client.get("/account").get_data(as_text=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
     match = NEW_TOKEN.search(page)
     assert match, "the new token is shown"
     assert 'data-copy="new-token"' in page, "with a copy button"
@@ -78,3 +78,35 @@ def test_nobody_revokes_or_sees_someone_elses_token(client, auth, participant, c
     assert client.post(f"/account/tokens/{row.id}/revoke").status_code == 404
     assert client.get("/api/v1/definitions", headers=headers).status_code == 200
     assert row.name not in client.get("/account").get_data(as_text=True)
+
+
+def _session_cookie(app, response) -> tuple[str, dict]:
+    """The raw ``session`` cookie the answer sets (empty when none) and what it decodes to."""
+    raw = ""
+    for header in response.headers.getlist("Set-Cookie"):
+        name, _, rest = header.partition("=")
+        if name.strip() == "session":
+            raw = rest.split(";", 1)[0]
+    if not raw:
+        return "", {}
+    serializer = app.session_interface.get_signing_serializer(app)
+    return raw, serializer.loads(raw)
+
+
+def test_a_new_token_never_travels_in_the_session_cookie(app, client, auth, participant):
+    """The session cookie is signed, not encrypted: whatever it holds can be read by anyone
+    who sees it. The token is shown in the creation answer itself, kept out of caches."""
+    import json
+
+    auth.login("participant")
+    response = client.post("/account/tokens", data={"name": "mon script"})
+    assert response.status_code == 200
+    token = NEW_TOKEN.search(response.get_data(as_text=True)).group(1)
+    assert response.headers["Cache-Control"] == "no-store"
+    raw, decoded = _session_cookie(app, response)
+    assert "new_token" not in decoded
+    assert token not in json.dumps(decoded) and token not in raw
+    assert all(token not in header for header in response.headers.getlist("Set-Cookie"))
+    following = client.get("/account")
+    assert token not in following.get_data(as_text=True)
+    assert token not in json.dumps(_session_cookie(app, following)[1])

@@ -69,6 +69,35 @@ def test_contributors_are_those_whose_words_remain(client, moderator, create_use
     assert "Autrice Passagère" not in after["text"]
     page = client.get(f"/revisions/{removed.id}/auteurs").get_data(as_text=True)
     assert "Contributeurs antérieurs" in page and "Autrice Passagère" in page
+    history = client.get("/definitions/strategie-numerique/history").get_data(as_text=True)
+    credits = history.split('id="credits"', 1)[1]
+    assert "Autrice Passagère" in credits
+    assert "Annie Chénier" not in credits  # her words are still in the text
+
+
+def test_history_says_when_nobody_is_an_earlier_contributor(client, seed_revision):
+    history = client.get("/definitions/strategie-numerique/history").get_data(as_text=True)
+    assert "Aucun : chaque contributeur a encore des mots dans le texte actuel." in history
+
+
+def test_the_definition_archive_downloads_as_json_with_its_licence(client, moderator, save):
+    save(moderator, "Une stratégie numérique, revue.\n")
+    response = client.get("/definitions/strategie-numerique/archive.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert 'attachment; filename="strategie-numerique-archive.json"' == \
+        response.headers["Content-Disposition"]
+    data = response.get_json()
+    assert [r["id"] for r in data["revisions"]] == [1, 2]
+    assert [r["license"]["code"] for r in data["revisions"]] == ["CC-BY-NC-SA",
+                                                                 "CC-BY-NC-SA-4.0"]
+    assert "Pas d’utilisation commerciale (NonCommercial)." in data["notice"]
+    # Live tallies: it revalidates, and an unchanged archive answers 304.
+    assert response.headers["Cache-Control"] == "no-cache"
+    again = client.get("/definitions/strategie-numerique/archive.json",
+                       headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/definitions/inconnue/archive.json").status_code == 404
 
 
 def test_attribution_operation_answers_text_html_markdown_and_licence(client, seed_revision):

@@ -433,8 +433,7 @@ def test_the_token_is_shown_once_on_the_account_page_and_never_again(world):  # 
     world.restore()
     client = FlaskClient(world.app)
     client.post("/login", data={"username": world.values["owner"], "password": PASSWORD})
-    client.post("/account/tokens", data={"name": "script"})
-    first = client.get("/account").get_data(as_text=True)
+    first = client.post("/account/tokens", data={"name": "script"}).get_data(as_text=True)
     token = re.search(r'id="new-token" readonly value="([^"]+)"', first).group(1)
     assert len(token) >= 43
     assert token not in client.get("/account").get_data(as_text=True)

@@ -68,6 +68,24 @@ def test_page_vote_button_toggles_and_keeps_the_reason(client, auth, participant
     assert Vote.query.count() == 0
 
 
+def test_a_vote_reason_is_shown_in_the_revisions_discussion(client, auth, participant,
+                                                           create_user, token_for, rev):
+    other = create_user("sceptique", display_name="Sceptique <b>Résolu</b>")
+    client.put(f"/api/v1/revisions/{rev}/vote",
+               json={"choice": "rejeter", "reason": "Trop <i>vague</i>"}, headers=token_for(other))
+    client.put(f"/api/v1/revisions/{rev}/vote", json={"choice": "plebisciter"},
+               headers=token_for(participant))
+    page = client.get(f"/revisions/{rev}").get_data(as_text=True)
+    reasons = page.split('id="raisons-des-votes"', 1)[1].split("</ul>", 1)[0]
+    assert "Sceptique &lt;b&gt;Résolu&lt;/b&gt;" in reasons
+    assert "rejette" in reasons and "Trop &lt;i&gt;vague&lt;/i&gt;" in reasons
+    assert reasons.count("<li") == 1  # a vote without a reason is only counted
+
+
+def test_a_revision_without_reasoned_votes_shows_no_reasons_heading(client, rev):
+    assert 'id="raisons-des-votes"' not in client.get(f"/revisions/{rev}").get_data(as_text=True)
+
+
 def test_page_vote_answers_json_to_the_script(client, auth, participant, rev):
     auth.login("participant")
     response = client.post(f"/revisions/{rev}/vote", data={"choice": "rejeter"},
@@ -189,6 +207,43 @@ def test_comment_on_a_removed_passage_is_marked_removed(client, moderator, token
     assert items[0]["anchor"]["current"] is None
     page = client.get(f"/revisions/{new.id}").get_data(as_text=True)
     assert "Passage modifié ou supprimé" in page
+    removed = page.split('id="passages-supprimes"', 1)[1].split("</ul>", 1)[0]
+    assert "<q>OBNL, coopérative</q>" in removed
+    assert f"revision {seed_revision.id}" not in removed  # French page
+    assert f"révision {seed_revision.id}" in removed
+    # A removed passage has nothing to show in the text.
+    assert "data-passage=" not in page
+
+
+def test_a_changed_passage_shows_its_word_diff_and_can_be_shown_in_the_text(
+        client, moderator, token_for, save, seed_revision):
+    headers = token_for(moderator)
+    quote = "changements de son environnement amenés par la nouvelle économie"
+    assert post_comment(client, headers, seed_revision.id, body="Bien dit",
+                        anchor={"quote": quote}).status_code == 201
+    new = save(moderator, seed_revision.body.replace(quote, quote.replace("nouvelle",
+                                                                          "récente")))
+    page = client.get(f"/revisions/{new.revision.id}").get_data(as_text=True)
+    comment = page.split('<li class="comment"', 1)[1].split("</article>", 1)[0]
+    assert "Passage modifié" in comment
+    diff = comment.split('class="anchor-diff', 1)[1].split("</p>", 1)[0]
+    assert "récente" in diff.split("<ins", 1)[1] and "nouvelle" in diff.split("<del", 1)[1]
+    assert f'data-passage="{quote.replace("nouvelle", "récente")}"' in comment
+    assert 'data-occurrence="0"' in comment
+    assert 'id="passages-supprimes"' not in page
+
+
+def test_a_comment_on_this_revision_points_at_its_passage_as_the_page_shows_it(
+        client, moderator, token_for, seed_revision):
+    # In the Markdown a heading (« ## Pour qui ? »); on the page, the heading's text.
+    quote = "Pour qui ?"
+    assert "## Pour qui ?" in seed_revision.body
+    assert post_comment(client, token_for(moderator), seed_revision.id, body="Question",
+                        anchor={"quote": quote}).status_code == 201
+    page = client.get(f"/revisions/{seed_revision.id}").get_data(as_text=True)
+    comment = page.split('<li class="comment"', 1)[1].split(">", 1)[0]
+    assert 'data-passage="Pour qui' in comment and 'data-occurrence="0"' in comment
+    assert "Voir ce passage dans le texte" in page
 
 
 def test_page_comment_form_keeps_the_text_on_error(client, auth, participant, rev):

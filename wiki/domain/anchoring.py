@@ -16,7 +16,15 @@ from diff_match_patch import diff_match_patch
 
 from wiki.domain.textdiff import dmp_diff
 
-__all__ = ["Anchor", "Located", "find_quote", "find_rendered_quote", "locate", "make_anchor"]
+__all__ = [
+    "Anchor",
+    "Located",
+    "RenderedText",
+    "find_quote",
+    "find_rendered_quote",
+    "locate",
+    "make_anchor",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,3 +299,44 @@ def find_rendered_quote(body: str, html: str, quote: str, prefix: str = "",
     if body[start] != wanted[0] or body[end - 1] != wanted[-1]:
         return None
     return start, end
+
+
+class RenderedText:
+    """A body's rendering as a reader sees it, aligned with the body once, so that passages
+    (offsets in the body) can be shown in the page.
+
+    :meth:`passage` answers what the page shows of ``body[start:end]`` (no Markdown syntax,
+    the page's typography) and which occurrence of it, counted without white space, is the
+    one: the page's script looks for it in the text nodes ignoring white space (the DOM has
+    none where two blocks meet, the parser here puts one).
+    """
+
+    def __init__(self, body: str, html: str) -> None:
+        parser = _TextOf()
+        parser.feed(html)
+        parser.close()
+        self.body = body
+        self.page = _squash("".join(parser.parts))
+        self._dmp = _dmp()
+        self._diffs = dmp_diff(body, self.page) if body and self.page else []
+        self._dense = "".join(self.page.split())
+
+    def passage(self, start: int, end: int) -> tuple[str, int] | None:
+        """``(text, occurrence)`` of ``body[start:end]`` in the page, or None if nothing of
+        it shows (a passage of Markdown syntax only)."""
+        if not self._diffs or not 0 <= start < end <= len(self.body):
+            return None
+        first = self._dmp.diff_xIndex(self._diffs, start)
+        last = self._dmp.diff_xIndex(self._diffs, end - 1) + 1
+        text = self.page[first:last].strip()
+        dense = "".join(text.split())
+        if not dense:
+            return None
+        before = len("".join(self.page[:first].split()))
+        occurrence, at = 0, self._dense.find(dense)
+        while at != -1 and at < before:
+            occurrence += 1
+            at = self._dense.find(dense, at + 1)
+        if at == -1:  # the alignment drifted: the first occurrence is the best guess
+            occurrence = 0
+        return text, occurrence

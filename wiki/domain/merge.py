@@ -46,7 +46,9 @@ __all__ = [
     "fingerprint",
     "merge_regions",
     "merge_texts",
+    "RegionSpan",
     "preview_text",
+    "region_spans",
     "remix_regions",
 ]
 
@@ -275,6 +277,38 @@ def remix_regions(base: str, ours: str, theirs: str) -> tuple[Segment, ...]:
     if any(settled):
         segments.append(Settled("".join(settled)))
     return tuple(segments)
+
+
+@dataclass(frozen=True, slots=True)
+class RegionSpan:
+    """Where region ``index`` of :func:`remix_regions` lies in each of the three texts:
+    ``[start, end)`` in code points (an empty span where that side has no text there)."""
+
+    index: int
+    base: tuple[int, int]
+    ours: tuple[int, int]
+    theirs: tuple[int, int]
+
+
+def region_spans(base: str, ours: str, theirs: str) -> tuple[RegionSpan, ...]:
+    """The spans of the regions :func:`remix_regions` numbers, in the same order: what lets a
+    review screen place comments and authorship (kept as offsets) in a region."""
+    b, o, t = tokenize(base), tokenize(ours), tokenize(theirs)
+
+    def width(tokens: Sequence[str], span: tuple[int, int]) -> int:
+        return sum(len(token) for token in tokens[span[0] : span[1]])
+
+    spans: list[RegionSpan] = []
+    at_base = at_ours = at_theirs = 0
+    for chunk in _chunks(b, o, t):
+        base_text, _ours_text, theirs_text = _texts(chunk, b, o, t)
+        wide = (width(b, chunk.base), width(o, chunk.ours), width(t, chunk.theirs))
+        if not (chunk.stable or theirs_text == base_text):
+            spans.append(RegionSpan(len(spans), (at_base, at_base + wide[0]),
+                                    (at_ours, at_ours + wide[1]),
+                                    (at_theirs, at_theirs + wide[2])))
+        at_base, at_ours, at_theirs = at_base + wide[0], at_ours + wide[1], at_theirs + wide[2]
+    return tuple(spans)
 
 
 def assemble(segments: Sequence[Segment], choices: Mapping[int, Choice]) -> str:

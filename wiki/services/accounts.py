@@ -20,6 +20,7 @@ from wiki.errors import Conflict, InvalidInput, NotFound
 from wiki.extensions import db
 from wiki.models import ROLES, ApiToken, AuditEntry, User, utcnow
 from wiki.services.db import transaction
+from wiki.services.revisions import normalised
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
@@ -77,7 +78,8 @@ def validate_display_name(display_name: str | None, fallback: str,
                           user_id: int | None = None) -> str:
     """A name people can read as it is: no invisible or control characters, no word mixing
     lookalike scripts, not a disguise of another account's name."""
-    raw = unicodedata.normalize("NFC", (display_name or "").strip())
+    # Control characters and bad encodings are refused as in every text (400 invalid_text).
+    raw = normalised(display_name or "", "display_name").strip()
     if len(raw) > MAX_DISPLAY_NAME:
         raise InvalidInput("display_name", _("Le nom affiché dépasse %(n)d caractères.",
                                              n=MAX_DISPLAY_NAME))
@@ -392,6 +394,19 @@ def set_active(actor_id: int | None, username: str, active: bool) -> User:
         session.add(AuditEntry(actor_id=actor_id,
                                action="reactivate_user" if active else "deactivate_user",
                                target_type="user", target_id=user.id, details=details))
+    return user
+
+
+def set_password(actor_id: int | None, username: str, password: str) -> User:
+    """An operator (``flask users set-password``) gives an account a new password: after a
+    restore from a backup without password hashes, say. Its sessions end; its tokens stay."""
+    validate_password(password)
+    with transaction() as session:
+        user = _target(session, actor_id, username)
+        user.password_hash = _hash_password(password)
+        user.session_version = (user.session_version or 1) + 1
+        session.add(AuditEntry(actor_id=actor_id, action="set_password", target_type="user",
+                               target_id=user.id, details={"username": user.username}))
     return user
 
 

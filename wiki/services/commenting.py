@@ -204,15 +204,61 @@ def earlier_revision_ids(revision: Revision) -> list[int]:
         Revision.definition_id == revision.definition_id, line, Revision.id < revision.id)))
 
 
+def _locate(comment: Comment, body: str) -> anchoring.Located:
+    return anchoring.locate(anchoring.Anchor(
+        comment.anchor_quote, comment.anchor_prefix or "", comment.anchor_suffix or ""), body)
+
+
 def relocate(node: ThreadNode, body: str) -> None:
     """Find each anchored comment's passage in ``body`` (a later revision's text)."""
-    comment = node.comment
-    if comment.anchor_quote is not None:
-        node.located = anchoring.locate(anchoring.Anchor(
-            comment.anchor_quote, comment.anchor_prefix or "", comment.anchor_suffix or ""),
-            body)
+    if node.comment.anchor_quote is not None:
+        node.located = _locate(node.comment, body)
     for reply in node.replies:
         relocate(reply, body)
+
+
+@dataclass
+class PagePassages:
+    """Where the comments of a revision's page stand in its text.
+
+    ``shown``: comment id → ``(text, occurrence)`` of its passage as the page shows it (see
+    :meth:`anchoring.RenderedText.passage`), for the script that highlights the passage when
+    the comment is clicked. ``removed``: the comments whose passage is gone from this text,
+    listed apart under « passages supprimés ».
+    """
+
+    shown: dict[int, tuple[str, int]]
+    removed: list[Comment]
+
+
+def follow_passages(nodes: list[ThreadNode], revision: Revision) -> PagePassages:
+    """Place every anchored comment of ``nodes`` in ``revision``: its own comments where they
+    were made, the earlier revisions' ones found again (``relocate``)."""
+    passages = PagePassages({}, [])
+    rendered: anchoring.RenderedText | None = None
+
+    def walk(level: list[ThreadNode]) -> None:
+        nonlocal rendered
+        for node in level:
+            comment = node.comment
+            if comment.revision_id == revision.id and comment.anchor_start is not None:
+                node.located = anchoring.Located("found", comment.anchor_start,
+                                                 comment.anchor_end, comment.anchor_quote)
+            elif comment.revision_id != revision.id and comment.anchor_quote is not None:
+                node.located = _locate(comment, revision.body)
+            located = node.located
+            if located is not None and located.status == "removed":
+                passages.removed.append(comment)
+            elif located is not None:
+                # Aligning the text with its rendering costs a diff: only when needed.
+                rendered = rendered or anchoring.RenderedText(revision.body, revision.html)
+                shown = rendered.passage(located.start, located.end)
+                if shown is not None:
+                    passages.shown[comment.id] = shown
+            walk(node.replies)
+
+    walk(nodes)
+    return passages
 
 
 def discussion(definition_id: int, limit: int = 100) -> list[tuple[Comment, int]]:

@@ -8,12 +8,13 @@ reader's language. ``link`` is a path inside the app (no host, no script root).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wiki.domain import merge
 from wiki.models import Comment, Definition, Follow, Notification, Remix, Revision, User, Vote
 
 KINDS = ("reply", "comment_hidden", "proposal_merged", "proposal_declined", "remix_forked",
@@ -60,12 +61,32 @@ def comment_hidden(session: Session, comment: Comment, moderator: User) -> None:
         _path("pages.revision", f"commentaire-{comment.id}", revision_id=comment.revision_id))
 
 
-def remix_merged(session: Session, remix: Remix, revision: Revision, moderator: User) -> None:
+#: Region texts kept in a merge notice, per side, in code points.
+EXCERPT = 200
+
+
+def _excerpt(value: str) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= EXCERPT else value[: EXCERPT - 1] + "…"
+
+
+def remix_merged(session: Session, remix: Remix, revision: Revision, moderator: User,
+                 regions: Sequence[merge.Region] = (), edited: Iterable[int] = ()) -> None:
+    """The owner learns which of the remix's regions the merge took (``edited``: taken with a
+    text the moderator wrote) and which it left, with a short excerpt of each."""
     if remix.owner_id == moderator.id:
         return
+    taken = set(revision.taken_regions or ())
+    rewritten = set(edited)
     _notify(session, [remix.owner_id], "proposal_merged", {
         "remix_id": remix.id, "title": remix.title, "revision_id": revision.id,
-        "taken_regions": revision.taken_regions, "actor": moderator.display_name},
+        "taken_regions": revision.taken_regions,
+        "left_regions": [r.index for r in regions if r.index not in taken],
+        "regions": [{"index": r.index, "taken": r.index in taken,
+                     "edited": r.index in rewritten and r.index in taken,
+                     "theirs": _excerpt(r.theirs), "base": _excerpt(r.base)}
+                    for r in regions],
+        "actor": moderator.display_name},
         _path("pages.revision", revision_id=revision.id))
 
 

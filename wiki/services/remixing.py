@@ -285,6 +285,35 @@ def _parse_choices(raw: object) -> dict[int, merge.Choice]:
     return choices
 
 
+def _assemble(plan: MergePlan, choices: Mapping[int, merge.Choice], fingerprint: object) -> str:
+    """The text of region-by-region choices, checked against the regions the reviewer saw."""
+    if fingerprint != plan.fingerprint:
+        raise Conflict(_("Le remix ou la version officielle a changé depuis l’affichage "
+                         "des régions : vérifiez les régions à nouveau."),
+                       code="regions_changed", details=plan.preview())
+    try:
+        return merge.assemble(plan.segments, choices)
+    except (merge.MissingChoice, merge.UnknownRegion) as error:
+        raise InvalidInput("regions", _("Régions invalides : %(indexes)s (inconnues ou "
+                                        "en conflit sans choix).",
+                                        indexes=list(error.indexes)),
+                           code="invalid_regions",
+                           details={"indexes": list(error.indexes)}) from None
+
+
+def preview_merge_choices(remix_id: int, user: User, fingerprint: object,
+                          regions: object) -> tuple[Revision, str]:
+    """What a merge from these region choices would save, without saving it: the official
+    head it would follow and the merged text (the merge screen shows their diff)."""
+    if not user.is_moderator:
+        raise NotAllowed(_("Seuls les modérateurs peuvent fusionner un remix."))
+    choices = _parse_choices(regions)
+    remix = get_remix(remix_id)
+    definition = db.session.get(Definition, remix.definition_id)
+    plan = plan_merge(db.session, definition.head, remix.head)
+    return definition.head, _assemble(plan, choices, fingerprint)
+
+
 def merge_remix(remix_id: int, user: User, request: Mapping) -> Revision:
     """Merge a proposed remix into the official line from one of the three request forms."""
     if not user.is_moderator:
@@ -317,18 +346,7 @@ def merge_remix(remix_id: int, user: User, request: Mapping) -> Revision:
         if resolution is not None:
             cleaned = resolution
         elif choices is not None:
-            if request["fingerprint"] != plan.fingerprint:
-                raise Conflict(_("Le remix ou la version officielle a changé depuis l’affichage "
-                                 "des régions : vérifiez les régions à nouveau."),
-                               code="regions_changed", details=plan.preview())
-            try:
-                merged_text = merge.assemble(plan.segments, choices)
-            except (merge.MissingChoice, merge.UnknownRegion) as error:
-                raise InvalidInput("regions", _("Régions invalides : %(indexes)s (inconnues ou "
-                                                "en conflit sans choix).",
-                                                indexes=list(error.indexes)),
-                                   code="invalid_regions",
-                                   details={"indexes": list(error.indexes)}) from None
+            merged_text = _assemble(plan, choices, request["fingerprint"])
             taken = [r.index for r in plan.regions
                      if not isinstance(choices.get(r.index, merge.Take()), merge.Leave)]
             cleaned = clean_body(merged_text)
@@ -356,7 +374,9 @@ def merge_remix(remix_id: int, user: User, request: Mapping) -> Revision:
         session.add(AuditEntry(actor_id=user.id, action="merge_remix", target_type="remix",
                                target_id=remix.id, details={"revision_id": revision.id,
                                                             "taken_regions": taken}))
-        notifying.remix_merged(session, remix, revision, user)
+        edited = [index for index, choice in (choices or {}).items()
+                  if isinstance(choice, merge.Replace)]
+        notifying.remix_merged(session, remix, revision, user, plan.regions, edited)
     return revision
 
 

@@ -37,16 +37,21 @@ class CleanText:
     raw: str
 
 
-def clean_body(raw: str, field: str = "body") -> CleanText:
-    """Normalise, check size and render; raise the API's 400/413/422 errors."""
-    if not isinstance(raw, str):
-        raise InvalidInput(field, _("Le texte doit être une chaîne de caractères."))
+def normalised(value: str, field: str) -> str:
+    """:func:`text.normalise_text`, its refusal answered as the API's 400 ``invalid_text``."""
     try:
-        body = text.normalise_text(raw)
+        return text.normalise_text(value)
     except text.InvalidText as error:
         raise InvalidText(_("Le texte contient des caractères interdits (caractères de "
                             "contrôle ou encodage invalide)."),
                           details={"field": field, "reason": error.reason}) from error
+
+
+def clean_body(raw: str, field: str = "body") -> CleanText:
+    """Normalise, check size and render; raise the API's 400/413/422 errors."""
+    if not isinstance(raw, str):
+        raise InvalidInput(field, _("Le texte doit être une chaîne de caractères."))
+    body = normalised(raw, field)
     limit = current_app.config["MAX_BODY_BYTES"]
     size = text.utf8_size(body)
     if size > limit:
@@ -71,12 +76,7 @@ def clean_line(value: object, field: str, max_length: int, *, required: bool,
     """A one-line text field (summary, title, reason): normalised, whitespace collapsed."""
     if value is not None and not isinstance(value, str):
         raise InvalidInput(field, _("Ce champ doit être un texte."))
-    try:
-        cleaned = " ".join(text.normalise_text(value or "").split())
-    except text.InvalidText as error:
-        raise InvalidText(_("Le texte contient des caractères interdits (caractères de "
-                            "contrôle ou encodage invalide)."),
-                          details={"field": field, "reason": error.reason}) from error
+    cleaned = " ".join(normalised(value or "", field).split())
     if required and not cleaned:
         raise InvalidInput(field, missing or _("Ce champ est obligatoire."))
     if len(cleaned) > max_length:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
 
 from wiki.errors import InvalidInput
 from wiki.extensions import db
@@ -15,11 +16,22 @@ from wiki.services.db import transaction
 from wiki.services.revisions import clean_line, get_revision, tallies
 
 MAX_REASON = 500
+#: Reasons shown in a revision's discussion, newest first.
+REASONS_SHOWN = 100
 
 
 def vote_of(user_id: int, revision_id: int) -> str | None:
     return db.session.scalar(select(Vote.choice).where(Vote.user_id == user_id,
                                                        Vote.revision_id == revision_id))
+
+
+def reasoned_votes(revision_id: int) -> list[Vote]:
+    """The votes on a revision that give a reason, newest first, with their voters: the
+    revision's discussion shows them beside its comments."""
+    return list(db.session.scalars(
+        select(Vote).options(selectinload(Vote.user))
+        .where(Vote.revision_id == revision_id, Vote.reason.is_not(None))
+        .order_by(Vote.updated_at.desc(), Vote.id.desc()).limit(REASONS_SHOWN)))
 
 
 def cast_vote(user_id: int, revision_id: object, choice: object,

@@ -161,6 +161,7 @@ ACCESS: dict[str, tuple[Case, ...]] = {
     # --- exports (wiki/views/exports.py) ------------------------------------------------------
     "exports.revision_markdown": (public("/revisions/{revision}.md"),),
     "exports.revision_html": (public("/revisions/{revision}.html"),),
+    "exports.definition_archive": (public("/definitions/{slug}/archive.json"),),
 
     # --- remixes (wiki/views/remixes.py) ------------------------------------------------------
     "remixes.fork": (
@@ -225,7 +226,8 @@ ACCESS: dict[str, tuple[Case, ...]] = {
         "current_password": PASSWORD, "new_password": "encore-un-mot-de-passe",
         "new_password_confirm": "encore-un-mot-de-passe"}),),
     "auth.end_other_sessions": (members("POST", "/account/sessions/end", 302),),
-    "auth.create_token": (members("POST", "/account/tokens", 302, form={"name": "script"}),),
+    # The new token is shown in the answer itself (never through the session cookie).
+    "auth.create_token": (members("POST", "/account/tokens", 200, form={"name": "script"}),),
     "auth.revoke_token": (owners("POST", "/account/tokens/{token}/revoke", 302, denied=404),),
 
     # --- account administration (wiki/views/admin.py) -----------------------------------------

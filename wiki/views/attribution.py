@@ -13,7 +13,12 @@ def present_contributors(revision: Revision) -> list[dict]:
 
 
 def earlier_contributors(revision: Revision) -> list[dict]:
-    return [entry for entry in revision.contributors if not entry["present"]]
+    return gone_from_text(revision.contributors)
+
+
+def gone_from_text(contributors: list[dict]) -> list[dict]:
+    """Contributors (as a revision froze them) none of whose words are left in its text."""
+    return [entry for entry in contributors if not entry["present"]]
 
 
 def license_json(code: str) -> dict:

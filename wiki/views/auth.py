@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -93,8 +94,7 @@ def account():
 def _account_page(status: int = 200, **context):
     context.setdefault("display_name", current_user.display_name)
     return render_template("auth/account.html",
-                           tokens=accounts.tokens_of(current_user.id),
-                           new_token=session.pop("new_token", None), **context), status
+                           tokens=accounts.tokens_of(current_user.id), **context), status
 
 
 @bp.post("/account/profile")
@@ -143,10 +143,14 @@ def end_other_sessions():
 @login_required
 def create_token():
     token = accounts.create_token(current_user.id, form_value("name"))
-    # Shown once, on the next page, then forgotten: only its digest is stored.
-    session["new_token"] = token
+    # Shown once, in this very answer, then forgotten: only its digest is stored. Not through
+    # a redirect: the session cookie is signed, not encrypted, so the token would travel back
+    # in clear in it; and no-store keeps it out of every cache and the back button.
     flash(_("Jeton créé : copiez-le maintenant, il ne sera plus affiché."), "success")
-    return redirect(url_for("auth.account"))
+    body, status = _account_page(new_token=token)
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -1,6 +1,8 @@
-"""A revision exported on its own, with its attribution: Markdown and standalone HTML.
+"""Exports: a revision on its own, with its attribution (Markdown and standalone HTML), and a
+whole definition as its public JSON archive (the file ``flask import-definition`` restores).
 
-A revision never changes, so its exports are cached forever (DECISIONS.md, caching).
+A revision never changes, so its exports are cached forever (DECISIONS.md, caching); the
+archive carries live tallies and comments, so it revalidates like a page.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from flask import Blueprint, Response, render_template
 from wiki.caching import mark_immutable
 from wiki.domain import licensing
 from wiki.extensions import db
+from wiki.services import archive
 from wiki.services.revisions import get_revision
 from wiki.views.attribution import attribution_of
 
@@ -39,3 +42,15 @@ def revision_html(revision_id: int):
                            attribution=attribution_of(revision), lic=lic,
                            noncommercial=licensing.is_noncommercial(lic))
     return mark_immutable(Response(html, mimetype="text/html"))
+
+
+@bp.get("/definitions/<slug>/archive.json")
+def definition_archive(slug: str):
+    data = archive.export_definition(slug)
+    # ``exported_at`` would change the ETag at every request: the archive is dated by its
+    # download instead, and equal contents give equal bytes.
+    data.pop("exported_at")
+    response = Response(archive.dumps(data), mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{archive.archive_filename(slug)}"')
+    return response

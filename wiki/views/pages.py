@@ -27,6 +27,7 @@ from wiki.models import Definition, Revision, User
 from wiki.security import safe_next
 from wiki.services import comparing, editing
 from wiki.services.revisions import get_revision, tallies
+from wiki.views.attribution import earlier_contributors, gone_from_text
 from wiki.views.forms import form_value
 
 bp = Blueprint("pages", __name__)
@@ -115,20 +116,19 @@ def revision(revision_id: int):
 def revision_page(revision_id: int, comment_error=None, comment_form=None):
     """A revision with its discussion; comments made on earlier revisions of the same line
     follow their passage into this one."""
-    from wiki.services import commenting
+    from wiki.services import commenting, voting
 
     revision = get_revision(db.session, revision_id)
     definition = revision.definition
     votes = tallies(db.session, [revision.id])[revision.id]
     previous, following = comparing.neighbours(revision)
     threads = commenting.line_thread(revision)
-    for node in threads:
-        if node.comment.revision_id != revision.id:
-            commenting.relocate(node, revision.body)
+    passages = commenting.follow_passages(threads, revision)
     return render_template("revision.html", definition=definition, revision=revision,
                            votes=votes, my_vote=_my_vote(revision.id),
                            is_head=_is_head(revision), previous=previous, following=following,
-                           threads=threads, comment_error=comment_error,
+                           threads=threads, passages=passages,
+                           reasons=voting.reasoned_votes(revision.id), comment_error=comment_error,
                            comment_form=comment_form or {})
 
 
@@ -153,8 +153,13 @@ def history(slug: str):
     more = len(rows) > HISTORY_PAGE
     rows = rows[:HISTORY_PAGE]
     votes = tallies(db.session, [r.id for r in rows])
+    # People whose words are all gone from the current text: credited here, not in the short
+    # attribution (the head froze the list at save time).
+    contributors = db.session.scalar(select(Revision.contributors).where(
+        Revision.id == definition.head_revision_id)) or []
     return render_template("history.html", definition=definition, revisions=rows, votes=votes,
-                           next_before=rows[-1].id if more else None, newer=before is not None)
+                           next_before=rows[-1].id if more else None, newer=before is not None,
+                           earlier=gone_from_text(contributors))
 
 
 @bp.get("/compare")
@@ -271,7 +276,6 @@ def preview():
 @bp.get("/revisions/<int:revision_id>/auteurs")
 def authorship(revision_id: int):
     from wiki.services.authorship import who_wrote_what
-    from wiki.views.attribution import earlier_contributors
 
     revision = get_revision(db.session, revision_id)
     pieces, contributions = who_wrote_what(revision)

@@ -13,7 +13,7 @@ from wiki.domain import graph, licensing, ranking, textdiff
 from wiki.errors import NotAllowed, WikiError
 from wiki.extensions import db
 from wiki.models import Remix, Revision
-from wiki.services import comparing, editing, remixing
+from wiki.services import comparing, editing, merge_review, remixing
 from wiki.services.revisions import get_revision, tallies
 from wiki.views.forms import form_value
 from wiki.views.pages import handle_edit_form
@@ -96,7 +96,8 @@ def show(remix_id: int):
         stats_official=textdiff.diff_stats(vs_official),
         diff_fork=textdiff.render_inline(vs_fork), stats_fork=textdiff.diff_stats(vs_fork),
         line=line, forks=forks, votes=votes, head_votes=votes[remix.head_revision_id],
-        remix_votes=remixing.remix_votes(remix), my_vote=my_vote)
+        remix_votes=remixing.remix_votes(remix), my_vote=my_vote,
+        last_merge=merge_review.last_merge(db.session, remix))
 
 
 @bp.route("/remixes/<int:remix_id>/edit", methods=["GET", "POST"])
@@ -182,17 +183,25 @@ def queue(slug: str):
     return render_template("remixes/queue.html", definition=definition, rows=rows, sort=sort)
 
 
+def _review(remix: Remix) -> tuple[dict, dict]:
+    """The merge preview of API.md and, region by region, its comments and authors."""
+    plan = remixing.plan_merge(db.session, remix.definition.head, remix.head)
+    return plan.preview(), merge_review.region_notes(db.session, plan, remix)
+
+
 @bp.route("/remixes/<int:remix_id>/merge", methods=["GET", "POST"])
 @login_required
 def merge(remix_id: int):
-    """The moderator's merge screen: every region the remix changes, one choice each."""
+    """The moderator's merge screen: every region the remix changes, one choice each, with the
+    comments anchored in it and who wrote it."""
     remix = remixing.get_remix(remix_id)
     if not current_user.is_moderator:
         abort(403)
-    preview = remixing.merge_preview(remix.id, _user())
+    preview, notes = _review(remix)
+    context = {"remix": remix, "definition": remix.definition}
     if request.method == "GET":
-        return render_template("remixes/merge.html", remix=remix, preview=preview,
-                               definition=remix.definition, choices={})
+        return render_template("remixes/merge.html", preview=preview, notes=notes,
+                               choices={}, **context)
     choices = {}
     for region in preview["regions"]:
         key = str(region["index"])
@@ -202,12 +211,25 @@ def merge(remix_id: int):
         elif value in ("take", "leave"):
             choices[key] = value
     try:
+        if form_value("action") == "preview":
+            # « Voir le résultat »: the same choices, shown as the text they make; nothing saved.
+            head, merged_text = remixing.preview_merge_choices(
+                remix.id, _user(), form_value("fingerprint"), choices)
+            result = textdiff.diff_words(head.body, merged_text)
+            return render_template("remixes/merge.html", preview=preview, notes=notes,
+                                   choices=choices, result=textdiff.render_inline(result),
+                                   result_stats=textdiff.diff_stats(result), **context)
         revision = remixing.merge_remix(remix.id, _user(), {
             "fingerprint": form_value("fingerprint"), "regions": choices})
     except WikiError as error:
-        fresh = error.details if error.code == "regions_changed" else preview
-        return render_template("remixes/merge.html", remix=remix, preview=fresh, error=error,
-                               definition=remix.definition, choices=choices), error.status
+        if error.code == "regions_changed":
+            # The screen was stale: show the fresh regions, with no choice carried over from
+            # regions that may now mean something else.
+            db.session.expire_all()
+            preview, notes = _review(remixing.get_remix(remix.id))
+            choices = {}
+        return render_template("remixes/merge.html", preview=preview, notes=notes,
+                               error=error, choices=choices, **context), error.status
     flash(_("Remix fusionné dans la version officielle."), "success")
     return redirect(url_for("pages.revision", revision_id=revision.id))
 

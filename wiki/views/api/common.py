@@ -3,8 +3,8 @@
 Bad input answers the JSON error of API.md, never a 500. Before every API view
 (``check_body``, whether or not the view reads the body), a write that sends a body must send
 JSON (else 415), a JSON object (else 400 ``invalid_json``: malformed, NaN, nested too deep, an
-array…) in UTF-8 (else 400 ``invalid_text``). ``limit`` outside 1–100 or not a number → 400
-``invalid_limit``; a cursor that was tampered with or comes from another list → 400
+array, a key named twice…) in UTF-8 (else 400 ``invalid_text``). ``limit`` outside 1–100 or not
+a number → 400 ``invalid_limit``; a cursor that was tampered with or comes from another list → 400
 ``invalid_cursor``. Unknown query parameters and unknown body fields are ignored.
 """
 
@@ -54,6 +54,24 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(name)
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object that names a key twice is ambiguous (which ``body`` counts?): refused."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return data
+
+
 def _parse_body() -> dict[str, Any]:
     if not request.is_json:
         raise UnsupportedMediaType(_("Envoyez le corps en JSON (Content-Type: "
@@ -67,7 +85,12 @@ def _parse_body() -> dict[str, Any]:
         raise InvalidText(_("Le corps de la requête n’est pas de l’UTF-8 valide."),
                           code="invalid_text") from None
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_constant=_refuse_constant,
+                          object_pairs_hook=_object_without_duplicates)
+    except _DuplicateKey as error:
+        raise BadRequest(_("Le corps de la requête nomme deux fois la clé « %(key)s ».",
+                           key=error.key[:100]), code="invalid_json",
+                         details={"field": error.key[:100]}) from None
     except (ValueError, RecursionError):
         raise BadRequest(_("Le corps de la requête n’est pas du JSON valide."),
                          code="invalid_json") from None
