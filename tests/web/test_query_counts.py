@@ -17,7 +17,7 @@ from wiki.models import Remix
 
 SLUG = "strategie-numerique"
 #: Statements a page may send (user, definition, revision, tallies, neighbours, comments…).
-CEILING = {"definition": 7, "revision": 10, "history": 6, "compare": 10, "remix": 15}
+CEILING = {"definition": 7, "revision": 10, "history": 6, "compare": 10, "remix": 16}
 
 
 @contextmanager

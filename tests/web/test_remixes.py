@@ -311,3 +311,25 @@ def test_graph_svg_links_every_revision(client, conflicting):
     svg = response.get_data(as_text=True)
     for revision in Revision.query.all():
         assert f"/revisions/{revision.id}" in svg
+
+
+def test_the_remix_page_gathers_the_discussion_of_its_revisions(client, participant, moderator,
+                                                                token_for, start, make_remix,
+                                                                save, create_user):
+    remix = make_remix(participant, start.id)
+    page = client.get(f"/remixes/{remix['id']}").get_data(as_text=True)
+    assert "Aucun commentaire sur ce remix pour l’instant." in page
+    head = save(participant, BASE.replace("bravo", "BRAVO"), remix_id=remix["id"]).revision
+    reader = create_user("lectrice", display_name="Léa Lectrice")
+    for body in ("Premier avis sur le remix.", "Un second avis, plus récent."):
+        response = client.post(f"/api/v1/revisions/{head.id}/comments", json={"body": body},
+                               headers=token_for(reader))
+        assert response.status_code == 201
+    # A comment on the official line is not the remix's.
+    client.post(f"/api/v1/revisions/{start.id}/comments", json={"body": "Sur l’officielle."},
+                headers=token_for(moderator))
+    page = client.get(f"/remixes/{remix['id']}").get_data(as_text=True)
+    section = page.split('id="discussion-remix"', 1)[1].split("</section>", 1)[0]
+    assert section.index("Un second avis") < section.index("Premier avis")  # newest first
+    assert "Sur l’officielle." not in section
+    assert f"/revisions/{head.id}#discussion" in section

@@ -261,6 +261,14 @@ def follow_passages(nodes: list[ThreadNode], revision: Revision) -> PagePassages
     return passages
 
 
+def remix_discussion(remix_id: int, limit: int = 20) -> list[Comment]:
+    """The latest comments on a remix's own revisions, newest first, for the remix's page."""
+    return list(db.session.scalars(
+        select(Comment).options(selectinload(Comment.author))
+        .join(Revision, Revision.id == Comment.revision_id)
+        .where(Revision.remix_id == remix_id).order_by(Comment.id.desc()).limit(limit)))
+
+
 def discussion(definition_id: int, limit: int = 100) -> list[tuple[Comment, int]]:
     """Threads of every revision of a definition, newest activity first: (root, last id)."""
     comments = list(db.session.scalars(

@@ -13,7 +13,7 @@ from wiki.domain import graph, licensing, ranking, textdiff
 from wiki.errors import NotAllowed, WikiError
 from wiki.extensions import db
 from wiki.models import Remix, Revision
-from wiki.services import comparing, editing, merge_review, remixing
+from wiki.services import commenting, comparing, editing, merge_review, remixing
 from wiki.services.revisions import get_revision, tallies
 from wiki.views.forms import form_value
 from wiki.views.pages import handle_edit_form
@@ -97,7 +97,8 @@ def show(remix_id: int):
         diff_fork=textdiff.render_inline(vs_fork), stats_fork=textdiff.diff_stats(vs_fork),
         line=line, forks=forks, votes=votes, head_votes=votes[remix.head_revision_id],
         remix_votes=remixing.remix_votes(remix), my_vote=my_vote,
-        last_merge=merge_review.last_merge(db.session, remix))
+        last_merge=merge_review.last_merge(db.session, remix),
+        comments=commenting.remix_discussion(remix.id))
 
 
 @bp.route("/remixes/<int:remix_id>/edit", methods=["GET", "POST"])
