@@ -4,6 +4,7 @@ as soon as it has its entry there."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -345,6 +346,17 @@ def test_next_never_leads_off_site(world, payload):  # noqa: F811
     language = client.get(f"/langue/en?next={encoded}")
     assert language.status_code == 302
     assert _stays_on_site(language.headers["Location"]), language.headers["Location"]
+    # Registration carries ``next`` too: in its form, and in the redirect once the account
+    # exists.
+    client.post("/logout")
+    form = client.get(f"/register?next={encoded}").get_data(as_text=True)
+    for hidden in re.findall(r'name="next" value="([^"]*)"', form):
+        assert _stays_on_site(hidden), hidden
+    username = "n" + hashlib.sha256(payload.encode()).hexdigest()[:12]
+    registered = client.post(f"/register?next={encoded}", data={
+        "username": username, "password": PASSWORD, "password_confirm": PASSWORD})
+    assert registered.status_code == 302, registered.get_data(as_text=True)[:300]
+    assert _stays_on_site(registered.headers["Location"]), registered.headers["Location"]
 
 
 def test_next_keeps_paths_of_this_site(world):  # noqa: F811
