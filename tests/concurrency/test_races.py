@@ -93,20 +93,26 @@ def test_edit_race_loses_nothing_and_keeps_a_valid_graph(app, create_user, save,
                                        base_revision_id=base.id, author=user)
             except EditConflict as conflict:
                 assert conflict.details["yours"] == mine
-                outcomes.append(("conflict", target, None))
+                outcomes.append(("conflict", target, None, None))
                 base = db.session.get(Revision, conflict.details["theirs"])
                 continue
-            outcomes.append(("saved", target, lines[target]))
+            # Acknowledged: a new revision (plain or merged) that holds what was written.
+            assert result.created, "a changed text was acknowledged without a revision"
+            assert _line_text(result.revision.body, target) == lines[target]
+            outcomes.append(("saved", target, lines[target], result.revision.id))
             base = result.revision
         return outcomes
 
     results = run_at_once([(lambda i=i: editor_job(i)) for i in range(LINES)])
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors
+    shared: list[tuple[int, str]] = []  # (revision id, text) of the saves of line 0
     for outcomes in results:
-        for kind, target, text in outcomes:
+        for kind, target, text, revision_id in outcomes:
             if kind == "saved" and target != 0:
                 acknowledged[target].append(text)
+            elif kind == "saved":
+                shared.append((revision_id, text))
 
     definition = db.session.get(Definition, definition_id)
     head = db.session.get(Revision, definition.head_revision_id)
@@ -115,6 +121,10 @@ def test_edit_race_loses_nothing_and_keeps_a_valid_graph(app, create_user, save,
     for index, texts in acknowledged.items():
         if texts:
             assert _line_text(head.body, index) == texts[-1]
+    # Line 0, written by everyone now and then: the last acknowledged save of it wins, and no
+    # later save of another line brings an older version back.
+    assert shared, "no save of the shared line went through: the overlap was not exercised"
+    assert _line_text(head.body, 0) == max(shared)[1]
     # A valid graph: every parent exists, and the official line is one chain to one head.
     official = db.session.scalars(select(Revision.id).where(
         Revision.definition_id == definition_id, Revision.remix_id.is_(None))).all()
@@ -124,5 +134,7 @@ def test_edit_race_loses_nothing_and_keeps_a_valid_graph(app, create_user, save,
     with_children = {parent for _child, parent in edges}
     assert [rid for rid in official if rid not in with_children] == [head.id]
     saves = sum(1 for outcomes in results for kind, *_ in outcomes if kind == "saved")
+    conflicts = sum(1 for outcomes in results for kind, *_ in outcomes if kind == "conflict")
+    assert saves + conflicts == LINES * 10
     assert len(official) >= 1 + min(saves, 1)
     assert db.session.scalar(select(func.count(Remix.id))) == 0
