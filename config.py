@@ -25,8 +25,9 @@ class Config:
     MAX_BODY_BYTES = int(os.environ.get("MAX_BODY_BYTES", 200_000))
     #: Whole request bodies are capped a little above, so JSON escaping still fits.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 1_500_000))
-    #: Seconds a Markdown rendering may take before the text is refused as too complex.
-    MARKDOWN_BUDGET = float(os.environ.get("MARKDOWN_BUDGET", 2.0))
+    #: Seconds a Markdown rendering may take before the text is refused as too complex: under
+    #: 2 s, so that even a refusal answers within 2 s.
+    MARKDOWN_BUDGET = float(os.environ.get("MARKDOWN_BUDGET", 1.5))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_WRITES = os.environ.get("RATELIMIT_WRITES", "60 per minute")

@@ -19,6 +19,7 @@ from flask import got_request_exception
 from sqlalchemy import inspect, text
 from werkzeug.serving import make_server
 
+from tests.domain.test_markup import PATHOLOGICAL
 from wiki.extensions import db
 
 SLUG = "strategie-numerique"
@@ -491,3 +492,37 @@ def test_invalid_utf8_and_c0_controls_in_json_are_400_invalid_text(client, api_h
         response = client.post(path, data=body, headers=headers)
         assert response.status_code == 400, (field, name, response.status_code)
         assert response.get_json()["error"]["code"] == "invalid_text", (field, name)
+
+
+# --- Pathological Markdown over HTTP -----------------------------------------------------------
+
+
+#: A hang guard, not a speed measure: the render budget (MARKDOWN_BUDGET, 1.5 s by default) is
+#: what keeps each answer within 2 s; this only proves that nothing waits much longer.
+HANG = 8.0
+
+
+@pytest.mark.parametrize("source", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_markdown_is_saved_or_refused_as_too_complex_and_the_worker_stays_free(
+        app, client, api_headers, source):
+    head = client.get(f"/api/v1/definitions/{SLUG}").get_json()["head"]["id"]
+    before = table_hashes()
+    started = time.monotonic()
+    response = client.post(f"/api/v1/definitions/{SLUG}/revisions", headers=api_headers, json={
+        "body": source, "summary": "Texte hostile", "base_revision_id": head})
+    assert time.monotonic() - started < HANG
+    if response.status_code == 201:
+        assert response.get_json()["html"] is not None
+    else:
+        # Over the byte limit (413) or too complex (422): nothing stored, the field named.
+        assert response.status_code in (413, 422), response.get_data(as_text=True)[:300]
+        error = response.get_json()["error"]
+        assert error["code"] in ("too_large", "too_complex")
+        assert error["details"]["field"] == "body"
+        assert table_hashes() == before
+    # The next author is served at once: the renderer was not left stuck.
+    head = client.get(f"/api/v1/definitions/{SLUG}").get_json()["head"]["id"]
+    ok = client.post(f"/api/v1/definitions/{SLUG}/revisions", headers=api_headers, json={
+        "body": "Un texte *ordinaire*.", "summary": "Après", "base_revision_id": head})
+    assert ok.status_code == 201
+    assert ok.get_json()["html"] == "<p>Un texte <em>ordinaire</em>.</p>"
