@@ -134,7 +134,10 @@ class PageCacheMiddleware:
             return self.wsgi_app(environ, start_response)
         try:
             key = (*key, self.database_version())
-        except Uncacheable:
+        except Exception:  # noqa: BLE001  (whatever the driver raises: sqlite3, psycopg…)
+            # No version, no cache: the database may be away, and the app itself answers
+            # (503 through its error handlers, or the page once the database is back).
+            self._drop_watcher()
             return self.wsgi_app(environ, start_response)
         entry = self.cache.get(key)
         if entry is not None:
@@ -199,10 +202,17 @@ class PageCacheMiddleware:
                 database = self.engine.url.database
                 if not database or database == ":memory:" or "mode=memory" in database:
                     raise Uncacheable()
-                self._watcher = sqlite3.connect(database, timeout=30, isolation_level=None,
+                # A short wait: a locked file means « no cache this time », not a stalled page.
+                self._watcher = sqlite3.connect(database, timeout=0.5, isolation_level=None,
                                                 check_same_thread=False)
                 self._watcher_pid = os.getpid()
             return self._watcher.execute("PRAGMA data_version").fetchone()[0]
+
+    def _drop_watcher(self) -> None:
+        with self._lock:
+            if self._watcher is not None:
+                self._watcher.close()
+            self._watcher = None
 
     @staticmethod
     def _serve(entry: Entry, environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -367,7 +367,6 @@ def test_anonymous_visitors_are_sent_to_login_from_the_admin(client):
 # --- Login reveals nothing --------------------------------------------------------------------
 
 def test_login_takes_as_long_for_an_unknown_user_as_for_a_wrong_password(app, create_user):
-    import statistics
     import time
 
     from config import Config
@@ -382,10 +381,12 @@ def test_login_takes_as_long_for_an_unknown_user_as_for_a_wrong_password(app, cr
         return time.perf_counter() - start
 
     timed("participant"), timed("personne")  # warm up
-    known = statistics.median(timed("participant") for _ in range(7))
-    unknown = statistics.median(timed("personne") for _ in range(7))
+    # Interleaved, and the fastest of each kept: on a shared machine the load drifts, and a
+    # slow moment lands on both kinds alike instead of on one of them.
+    pairs = [(timed("participant"), timed("personne")) for _ in range(9)]
+    known, unknown = min(k for k, _ in pairs), min(u for _, u in pairs)
     # Both check one scrypt hash of the same cost (~tens of ms); a shortcut would be ~100× faster.
-    assert 0.5 < unknown / known < 2, (known, unknown)
+    assert 1 / 3 < unknown / known < 3, (known, unknown)
     assert known > 0.005
 
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from wiki.domain import licensing, merge
-from wiki.errors import EditConflict, InvalidInput, NotAllowed, NotFound
+from wiki.errors import Conflict, EditConflict, InvalidInput, NotAllowed, NotFound
 from wiki.extensions import db
 from wiki.models import Definition, Remix, Revision, User
 from wiki.services import sessions as training_sessions
@@ -153,6 +153,11 @@ def revert(*, definition_id: int, revision_id: int, author: User) -> SaveResult:
     old = get_revision(db.session, revision_id)
     if old.definition_id != definition_id:
         raise NotFound(_("Cette révision n’appartient pas à cette définition."))
+    if old.remix_id is not None:
+        # Its text would reach the official line without a merge: credited to the moderator,
+        # not to the remix's authors, and the remix left unmerged.
+        raise Conflict(_("Une révision de remix ne se rétablit pas : proposez le remix et "
+                         "fusionnez-le, ses auteurs resteront crédités."), code="not_official")
     definition = db.session.get(Definition, definition_id)
     return save_revision(definition_id=definition_id, remix_id=None, raw_body=old.body,
                          summary=_("Retour à la révision %(id)d", id=old.id),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from wiki.errors import WikiError
-from wiki.extensions import db
+from wiki.extensions import db, login_manager
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -71,8 +71,17 @@ def _http_error(error: HTTPException):
 
 
 def _database_error(error: DBAPIError):
-    db.session.rollback()
-    response = error_response(503, "database_unavailable", _http_messages()[503])
+    current_app.logger.warning("database unavailable: %s", error.orig or error)
+    try:
+        db.session.rollback()
+    except DBAPIError:  # the connection is gone: nothing to roll back
+        pass
+    # The page must not ask the database again: a logged-in reader's account would be loaded
+    # (or reloaded, the rollback expired it) by the header, and this handler would fail in turn.
+    g._login_user = login_manager.anonymous_user()
+    response = make_response(error_response(503, "database_unavailable",
+                                            _http_messages()[503]))
+    response.headers["Retry-After"] = "5"
     return response
 
 

@@ -36,6 +36,7 @@ from wiki.extensions import db
 from wiki.models import Definition, Event, Remix, Revision
 from wiki.security import safe_next
 from wiki.services import comparing, editing, following, voting
+from wiki.views.forms import row_id
 
 bp = Blueprint("following", __name__)
 
@@ -99,7 +100,7 @@ def _load_events(page: following.Page) -> list[Event]:
 def recent():
     definition, kind = _filters()
     page = following.recent_events(definition_id=definition.id if definition else None,
-                                   kind=kind, before=request.args.get("avant", type=int))
+                                   kind=kind, before=request.args.get("avant", type=row_id))
     definitions = list(db.session.scalars(select(Definition).order_by(Definition.term)))
     return render_template(
         "recent.html", events=_load_events(page), next_before=page.next,

@@ -28,7 +28,7 @@ from wiki.security import safe_next
 from wiki.services import comparing, editing
 from wiki.services.revisions import get_revision, tallies
 from wiki.views.attribution import earlier_contributors, gone_from_text
-from wiki.views.forms import form_value
+from wiki.views.forms import form_value, row_id
 
 bp = Blueprint("pages", __name__)
 
@@ -141,7 +141,7 @@ def _is_head(revision: Revision) -> bool:
 @bp.get("/definitions/<slug>/history")
 def history(slug: str):
     definition = editing.get_definition(slug)
-    before = request.args.get("avant", type=int)
+    before = request.args.get("avant", type=row_id)
     # Authors in one query; the heavy columns (text, HTML, authorship) are not shown here.
     query = select(Revision).options(
         selectinload(Revision.author), defer(Revision.body), defer(Revision.html),
@@ -257,7 +257,10 @@ def revert(revision_id: int):
         abort(403)
     result = editing.revert(definition_id=revision.definition_id, revision_id=revision.id,
                             author=current_user._get_current_object())
-    flash(_("La révision %(id)d a été rétablie.", id=revision.id), "success")
+    if result.created:
+        flash(_("La révision %(id)d a été rétablie.", id=revision.id), "success")
+    else:
+        flash(_("La version officielle a déjà ce texte : rien n’a changé."), "info")
     return redirect(url_for("pages.revision", revision_id=result.revision.id))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from wiki.services import search
+from wiki.views.forms import row_id
 
 bp = Blueprint("search", __name__)
 
@@ -17,7 +18,7 @@ def search_page():
     ``avant`` continues after the previous page's last revision (keyset pagination)."""
     raw = request.args.get("q", "")
     history = request.args.get("historique", "") in ("1", "on", "oui", "true")
-    before = request.args.get("avant", type=int)
+    before = request.args.get("avant", type=row_id)
     if before is not None and before < 1:
         before = None
     results = search.search(raw, history=history, before=before, limit=PAGE_SIZE)
