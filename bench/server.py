@@ -16,7 +16,9 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
 THREADS = int(os.environ.get("BENCH_THREADS", 2))
 #: The same settings for the wiki and for the minimal app.
 SETTINGS = ["--workers", str(WORKERS), "--worker-class", "gthread", "--threads", str(THREADS),
-            "--keep-alive", "5", "--backlog", "512", "--log-level", "warning"]
+            "--keep-alive", "5", "--backlog", "512", "--log-level", "warning",
+            # gunicorn 27 otherwise shares ~/.gunicorn/gunicorn.ctl between the two servers.
+            "--no-control-socket"]
 
 
 def describe() -> str:

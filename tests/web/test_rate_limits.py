@@ -249,7 +249,9 @@ def gunicorn(tmp_path, _schemas):
            "RATELIMIT_KEY_PREFIX": prefix, "RATELIMIT_ENABLED": "1", "WIKI_ENV": "development"}
     gunicorn_bin = ROOT / ".venv" / "bin" / "gunicorn"
     command = [str(gunicorn_bin) if gunicorn_bin.exists() else "gunicorn", "--workers", "4",
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wiki:create_app()"]
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+               # gunicorn 27 otherwise shares ~/.gunicorn/gunicorn.ctl with every other one.
+               "--no-control-socket", "wiki:create_app()"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
