@@ -120,3 +120,73 @@ def test_common_ancestor_stays_correct_through_criss_cross_merges(app, moderator
     assert not any(base_id in graph.ancestors(parents, other) and other != base_id
                    for other in common)
     assert all(db.session.get(Revision, rid) is not None for rid in parents)
+
+
+# --- votes that follow a proposal's text (issue 20) ---------------------------------------------
+
+vote_steps = st.lists(st.one_of(
+    st.tuples(st.just("edit")),
+    st.tuples(st.just("vote"), st.integers(0, 2), st.sampled_from(["plebisciter", "rejeter"])),
+    st.tuples(st.just("carry"), st.integers(0, 2)),
+    st.tuples(st.just("withdraw"), st.integers(0, 2)),
+), min_size=1, max_size=14)
+
+
+@PROPERTY
+@given(steps=vote_steps)
+def test_votes_carried_to_new_versions_stay_one_per_person_per_revision(
+        app, moderator, participant, create_user, steps):
+    """Voters vote on a proposal's head, the owner saves new versions, voters carry their vote
+    forward (« je maintiens »: a PUT on the new head) or withdraw it: the database holds at most
+    one vote per person and revision, and the proposal's ``{current, earlier}`` tallies count
+    each voter once, as DECISIONS.md says."""
+    from sqlalchemy import func, select
+
+    from wiki.models import Vote
+    from wiki.services import voting
+
+    definition = _new_definition(moderator, "Un texte de départ.\n")
+    remix = remixing.fork(definition_id=definition.id,
+                          from_revision_id=definition.head_revision_id, title="Proposition",
+                          owner=participant)
+    voters = [create_user(f"votant{next(_terms)}").id for _ in range(3)]
+    model: dict[tuple[int, int], str] = {}  # (voter, revision) → choice
+    line: list[int] = []  # the remix's own revisions, oldest first
+    _edit(participant, definition.id, remix.id, "Un texte de départ, version 0.\n")
+    line.append(db.session.get(remixing.Remix, remix.id).head_revision_id)
+    for step in steps:
+        head = line[-1]
+        if step[0] == "edit":
+            _edit(participant, definition.id, remix.id,
+                  f"Un texte de départ, version {len(line)}.\n")
+            line.append(db.session.get(remixing.Remix, remix.id).head_revision_id)
+        elif step[0] == "vote":
+            voting.cast_vote(voters[step[1]], head, step[2])
+            model[(voters[step[1]], head)] = step[2]
+        elif step[0] == "carry":
+            earlier = [model[(voters[step[1]], r)] for r in line if (voters[step[1]], r) in model]
+            if earlier:
+                voting.cast_vote(voters[step[1]], head, earlier[-1])
+                model[(voters[step[1]], head)] = earlier[-1]
+        else:
+            voting.withdraw_vote(voters[step[1]], head)
+            model.pop((voters[step[1]], head), None)
+
+    # (The database outlives one example: only this example's voters are looked at.)
+    mine = Vote.user_id.in_(voters)
+    rows = db.session.execute(select(Vote.user_id, Vote.revision_id, Vote.choice).where(mine))
+    assert {(u, r): c for u, r, c in rows} == model
+    assert db.session.scalar(select(func.count()).select_from(Vote).where(mine)) == len(model)
+
+    head = line[-1]
+    current = {"plebisciter": 0, "rejeter": 0}
+    earlier = {"plebisciter": 0, "rejeter": 0}
+    for voter in voters:
+        if (voter, head) in model:
+            current[model[(voter, head)]] += 1
+            continue
+        before = [model[(voter, r)] for r in line[:-1] if (voter, r) in model]
+        if before:
+            earlier[before[-1]] += 1
+    tallies = remixing.remix_votes(db.session.get(remixing.Remix, remix.id))
+    assert tallies == {"current": current, "earlier": earlier}
