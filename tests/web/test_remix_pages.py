@@ -223,16 +223,74 @@ def test_updating_an_up_to_date_remix_says_so_and_changes_nothing(client, auth, 
     assert revision_count() == before
 
 
-def test_an_update_that_conflicts_says_so_and_changes_nothing(client, auth, moderator, save,
-                                                              remix):
+def test_an_update_that_conflicts_opens_the_passage_by_passage_screen_and_changes_nothing(
+        client, auth, moderator, save, remix):
     official = save(moderator, BASE.replace("hotel", "palace")).revision
     auth.login("participant")
     before, head = revision_count(), remix.head_revision_id
-    page = client.post(f"/remixes/{remix.id}/update", follow_redirects=True)
-    assert "La version officielle et votre remix ont modifié les mêmes passages." in \
-        page.get_data(as_text=True)
+    response = client.post(f"/remixes/{remix.id}/update")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/remixes/{remix.id}/update")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "La version officielle et votre remix ont modifié les mêmes passages." in page
+    assert "conflit : les deux versions l’ont modifié" in page
+    assert "<dt>Votre remix</dt><dd><pre>musée</pre>" in page
+    assert "<dt>Version officielle</dt><dd><pre>palace</pre>" in page
     assert revision_count() == before
     assert fresh(remix.id).head_revision_id == head and official_head().id == official.id
+
+
+def _fingerprint(page: str) -> str:
+    return re.search(r'name="fingerprint" value="([0-9a-f]+)"', page).group(1)
+
+
+def test_the_owner_resolves_a_conflicting_update_passage_by_passage(client, auth, moderator,
+                                                                    save, remix):
+    official = save(moderator, BASE.replace("hotel", "palace").replace("Alpha", "Omega")
+                    ).revision
+    old_head = remix.head_revision_id
+    auth.login("participant")
+    url = f"/remixes/{remix.id}/update"
+    page = client.get(url).get_data(as_text=True)
+    regions = page.count('<li class="region region-')
+    assert regions == 2  # « Omega » (clean) and « palace » against « musée » (conflict)
+    conflict = re.search(r'<li class="region region-conflict">.*?name="region-(\d+)"', page,
+                         re.DOTALL).group(1)
+    form = {"fingerprint": _fingerprint(page), f"region-{conflict}": "edit",
+            f"text-{conflict}": "musée-palace"}
+    # « Voir le résultat » first: the diff against the remix, nothing saved.
+    before = revision_count()
+    shown = client.post(url, data={**form, "action": "preview"}).get_data(as_text=True)
+    result = shown.split('id="resultat"', 1)[1].split("</section>", 1)[0]
+    assert "Omega" in result.split("<ins", 1)[1] and "musée-palace" in result
+    assert revision_count() == before
+    response = client.post(url, data=form)
+    assert response.status_code == 302
+    new_head = db.session.get(Revision, fresh(remix.id).head_revision_id)
+    assert new_head.parent_ids == [old_head, official.id]
+    assert new_head.body == BASE.replace("Alpha", "Omega").replace("hotel", "musée-palace")
+    assert official_head().id == official.id
+
+
+def test_a_conflicting_update_left_without_a_choice_is_refused(client, auth, moderator, save,
+                                                               remix):
+    save(moderator, BASE.replace("hotel", "palace"))
+    auth.login("participant")
+    url = f"/remixes/{remix.id}/update"
+    page = client.get(url).get_data(as_text=True)
+    before = revision_count()
+    response = client.post(url, data={"fingerprint": _fingerprint(page)})
+    assert response.status_code == 422
+    assert "Régions invalides" in response.get_data(as_text=True)
+    stale = client.post(url, data={"fingerprint": "0" * 16, "region-0": "leave"})
+    assert stale.status_code == 409
+    assert revision_count() == before
+
+
+def test_an_up_to_date_remix_has_nothing_to_update_on_its_screen(client, auth, remix):
+    auth.login("participant")
+    page = client.get(f"/remixes/{remix.id}/update").get_data(as_text=True)
+    assert "rien à mettre à jour" in page
 
 
 @pytest.mark.parametrize("who", ["intruse", "moderatrice"])
@@ -244,6 +302,7 @@ def test_only_the_owner_updates_a_remix(client, auth, create_user, moderator, sa
     before, head = revision_count(), remix.head_revision_id
     response = client.post(f"/remixes/{remix.id}/update")
     assert response.status_code == 403
+    assert client.get(f"/remixes/{remix.id}/update").status_code == 403
     assert fresh(remix.id).head_revision_id == head and revision_count() == before
 
 

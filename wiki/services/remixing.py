@@ -32,7 +32,13 @@ from wiki.services import notifying
 from wiki.services import sessions as training_sessions
 from wiki.services.db import lock_row, transaction
 from wiki.services.editing import license_for_edit
-from wiki.services.revisions import add_revision, clean_body, clean_line, get_revision
+from wiki.services.revisions import (
+    CleanText,
+    add_revision,
+    clean_body,
+    clean_line,
+    get_revision,
+)
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
@@ -301,23 +307,27 @@ def _assemble(plan: MergePlan, choices: Mapping[int, merge.Choice], fingerprint:
                            details={"indexes": list(error.indexes)}) from None
 
 
+def assemble_choices(plan: MergePlan, fingerprint: object, regions: object) -> str:
+    """What a merge from these region choices would save, without saving it (the screens'
+    « Voir le résultat »)."""
+    return _assemble(plan, _parse_choices(regions), fingerprint)
+
+
 def preview_merge_choices(remix_id: int, user: User, fingerprint: object,
                           regions: object) -> tuple[Revision, str]:
-    """What a merge from these region choices would save, without saving it: the official
-    head it would follow and the merged text (the merge screen shows their diff)."""
+    """The official head a merge from these choices would follow, and the merged text."""
     if not user.is_moderator:
         raise NotAllowed(_("Seuls les modérateurs peuvent fusionner un remix."))
-    choices = _parse_choices(regions)
     remix = get_remix(remix_id)
     definition = db.session.get(Definition, remix.definition_id)
     plan = plan_merge(db.session, definition.head, remix.head)
-    return definition.head, _assemble(plan, choices, fingerprint)
+    return definition.head, assemble_choices(plan, fingerprint, regions)
 
 
-def merge_remix(remix_id: int, user: User, request: Mapping) -> Revision:
-    """Merge a proposed remix into the official line from one of the three request forms."""
-    if not user.is_moderator:
-        raise NotAllowed(_("Seuls les modérateurs peuvent fusionner un remix."))
+def _read_merge_request(request: Mapping) -> tuple[dict[int, merge.Choice] | None,
+                                                    CleanText | None]:
+    """The region choices or the whole resolution of a merge request (DECISIONS.md's three
+    forms), checked before anything is read from the database."""
     has_resolution = "resolution" in request
     has_regions = "regions" in request
     if has_resolution and has_regions:
@@ -328,6 +338,34 @@ def merge_remix(remix_id: int, user: User, request: Mapping) -> Revision:
         raise InvalidInput("fingerprint", _("« fingerprint » est requis avec « regions »."),
                            code="invalid_regions")
     resolution = clean_body(request["resolution"], "resolution") if has_resolution else None
+    return choices, resolution
+
+
+def _resolve(plan: MergePlan, request: Mapping, choices: dict[int, merge.Choice] | None,
+             resolution: CleanText | None, conflict_message: str) -> tuple[CleanText, list[int]]:
+    """The merged text and the regions it took: the resolution as sent, the region choices,
+    or every region when none conflicts (else ``MergeConflict``)."""
+    if resolution is not None:
+        return resolution, [r.index for r in plan.regions]
+    if choices is not None:
+        merged_text = _assemble(plan, choices, request["fingerprint"])
+        taken = [r.index for r in plan.regions
+                 if not isinstance(choices.get(r.index, merge.Take()), merge.Leave)]
+        return clean_body(merged_text), taken
+    conflicts = [r for r in plan.regions if r.kind == "conflict"]
+    if conflicts:
+        raise MergeConflict(conflict_message, details={
+            "base_revision_id": plan.base.id,
+            "conflicts": [{"base": c.base, "ours": c.ours, "theirs": c.theirs}
+                          for c in conflicts]})
+    return clean_body(merge.assemble(plan.segments, {})), [r.index for r in plan.regions]
+
+
+def merge_remix(remix_id: int, user: User, request: Mapping) -> Revision:
+    """Merge a proposed remix into the official line from one of the three request forms."""
+    if not user.is_moderator:
+        raise NotAllowed(_("Seuls les modérateurs peuvent fusionner un remix."))
+    choices, resolution = _read_merge_request(request)
     remix = get_remix(remix_id)
     with transaction() as session:
         definition = lock_row(session, Definition, remix.definition_id)
@@ -342,24 +380,9 @@ def merge_remix(remix_id: int, user: User, request: Mapping) -> Revision:
             raise Conflict(_("Ce remix ne contient rien de nouveau par rapport à la version "
                              "officielle."), code="nothing_new",
                            details={"status": remix.status})
-        taken = [r.index for r in plan.regions]
-        if resolution is not None:
-            cleaned = resolution
-        elif choices is not None:
-            merged_text = _assemble(plan, choices, request["fingerprint"])
-            taken = [r.index for r in plan.regions
-                     if not isinstance(choices.get(r.index, merge.Take()), merge.Leave)]
-            cleaned = clean_body(merged_text)
-        else:
-            conflicts = [r for r in plan.regions if r.kind == "conflict"]
-            if conflicts:
-                raise MergeConflict(
-                    _("Le remix et la version officielle ont modifié les mêmes passages : "
-                      "choisissez pour chacun."),
-                    details={"base_revision_id": plan.base.id,
-                             "conflicts": [{"base": c.base, "ours": c.ours, "theirs": c.theirs}
-                                           for c in conflicts]})
-            cleaned = clean_body(merge.assemble(plan.segments, {}))
+        cleaned, taken = _resolve(plan, request, choices, resolution, _(
+            "Le remix et la version officielle ont modifié les mêmes passages : choisissez "
+            "pour chacun."))
         revision = add_revision(
             session, definition=definition, cleaned=cleaned,
             summary=_("Fusion du remix « %(title)s »", title=remix.title)[:300],
@@ -390,8 +413,20 @@ def _check_mergeable(remix: Remix) -> None:
                          "son refus."), code="nothing_new", details={"status": remix.status})
 
 
-def update_from_official(remix_id: int, user: User) -> Revision:
-    """Bring the official line's changes into a remix (the same merge, the other way)."""
+def update_plan(remix_id: int, user: User) -> MergePlan:
+    """The owner's update screen: the regions the official line changed since the common
+    ancestor (``take`` = the official text, ``leave`` = the remix's own)."""
+    remix = get_remix(remix_id)
+    if not user.can_write_remix(remix):
+        raise NotAllowed(_("Seule la personne qui a créé ce remix peut le mettre à jour."))
+    definition = db.session.get(Definition, remix.definition_id)
+    return plan_merge(db.session, remix.head, definition.head)
+
+
+def update_from_official(remix_id: int, user: User, request: Mapping | None = None) -> Revision:
+    """Bring the official line's changes into a remix: the same merge, the other way, from
+    the same three request forms as :func:`merge_remix` (``{}`` when nothing conflicts)."""
+    choices, resolution = _read_merge_request(request or {})
     with transaction() as session:
         remix = _lock_remix(session, int(remix_id))
         training_sessions.check_edit(session, remix, user)
@@ -404,14 +439,8 @@ def update_from_official(remix_id: int, user: User) -> Revision:
         if plan.base.id == theirs.id:
             raise Conflict(_("Ce remix contient déjà la version officielle actuelle."),
                            code="up_to_date")
-        conflicts = [r for r in plan.regions if r.kind == "conflict"]
-        if conflicts:
-            raise MergeConflict(
-                _("La version officielle et votre remix ont modifié les mêmes passages."),
-                details={"base_revision_id": plan.base.id,
-                         "conflicts": [{"base": c.base, "ours": c.ours, "theirs": c.theirs}
-                                       for c in conflicts]})
-        cleaned = clean_body(merge.assemble(plan.segments, {}))
+        cleaned, _taken = _resolve(plan, request or {}, choices, resolution, _(
+            "La version officielle et votre remix ont modifié les mêmes passages."))
         revision = add_revision(
             session, definition=definition, cleaned=cleaned,
             summary=_("Mise à jour depuis la version officielle"), author=user,

@@ -182,7 +182,8 @@ ACCESS: dict[str, tuple[Case, ...]] = {
     "remixes.withdraw": (owners("POST", "/remixes/{proposed}/withdraw", 302),),
     "remixes.decline": (moderators("POST", "/remixes/{proposed}/decline", 302,
                                    form={"reason": "Hors sujet"}),),
-    "remixes.update": (owners("POST", "/remixes/{remix}/update", 302),),
+    "remixes.update": (owners("GET", "/remixes/{remix}/update", 200),
+                       owners("POST", "/remixes/{remix}/update", 302),),
     "remixes.index": (public("/definitions/{slug}/remixes"),),
     "remixes.queue": (public("/definitions/{slug}/proposals"),),
     "remixes.merge": (

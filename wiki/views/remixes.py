@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from wiki.domain import graph, licensing, ranking, textdiff
-from wiki.errors import NotAllowed, WikiError
+from wiki.errors import MergeConflict, NotAllowed, WikiError
 from wiki.extensions import db
 from wiki.models import Remix, Revision
 from wiki.services import commenting, comparing, editing, merge_review, remixing
@@ -144,11 +144,63 @@ def decline(remix_id: int):
                           form_value("reason"))
 
 
-@bp.post("/remixes/<int:remix_id>/update")
+@bp.route("/remixes/<int:remix_id>/update", methods=["GET", "POST"])
 @login_required
 def update(remix_id: int):
-    return _status_action(remix_id, remixing.update_from_official,
-                          _("Remix mis à jour depuis la version officielle."))
+    """« Mettre à jour depuis la version officielle »: one click when nothing conflicts; else
+    the owner's screen, passage by passage (the merge screen, the other way round)."""
+    remix = remixing.get_remix(remix_id)
+    done = _("Remix mis à jour depuis la version officielle.")
+    if request.method == "POST" and not form_value("fingerprint"):
+        try:
+            remixing.update_from_official(remix.id, _user())
+        except MergeConflict as conflict:
+            flash(conflict.message + " " + _("Choisissez pour chaque passage."), "error")
+            return redirect(url_for("remixes.update", remix_id=remix.id))
+        except NotAllowed:
+            raise
+        except WikiError as error:
+            flash(error.message, "error")
+            return redirect(url_for("remixes.show", remix_id=remix.id))
+        flash(done, "success")
+        return redirect(url_for("remixes.show", remix_id=remix.id))
+    plan = remixing.update_plan(remix.id, _user())
+    context = {"remix": remix, "definition": remix.definition, "preview": plan.preview()}
+    if request.method == "GET":
+        return render_template("remixes/update.html", choices={}, **context)
+    choices = _region_choices(context["preview"])
+    try:
+        if form_value("action") == "preview":
+            merged_text = remixing.assemble_choices(plan, form_value("fingerprint"), choices)
+            result = textdiff.diff_words(remix.head.body, merged_text)
+            return render_template("remixes/update.html", choices=choices,
+                                   result=textdiff.render_inline(result),
+                                   result_stats=textdiff.diff_stats(result), **context)
+        remixing.update_from_official(remix.id, _user(), {
+            "fingerprint": form_value("fingerprint"), "regions": choices})
+    except WikiError as error:
+        if error.code == "regions_changed":
+            db.session.expire_all()
+            context["preview"] = remixing.update_plan(remix.id, _user()).preview()
+            choices = {}
+        return render_template("remixes/update.html", choices=choices, error=error,
+                               **context), error.status
+    flash(done, "success")
+    return redirect(url_for("remixes.show", remix_id=remix.id))
+
+
+def _region_choices(preview: dict) -> dict:
+    """The choices a merge screen's form sent, region by region, as the merge request's
+    ``regions`` (a region left without a choice is not named)."""
+    choices: dict = {}
+    for region in preview["regions"]:
+        key = str(region["index"])
+        value = form_value(f"region-{key}")
+        if value == "edit":
+            choices[key] = {"text": form_value(f"text-{key}")}
+        elif value in ("take", "leave"):
+            choices[key] = value
+    return choices
 
 
 @bp.get("/definitions/<slug>/remixes")
@@ -203,14 +255,7 @@ def merge(remix_id: int):
     if request.method == "GET":
         return render_template("remixes/merge.html", preview=preview, notes=notes,
                                choices={}, **context)
-    choices = {}
-    for region in preview["regions"]:
-        key = str(region["index"])
-        value = form_value(f"region-{key}")
-        if value == "edit":
-            choices[key] = {"text": form_value(f"text-{key}")}
-        elif value in ("take", "leave"):
-            choices[key] = value
+    choices = _region_choices(preview)
     try:
         if form_value("action") == "preview":
             # « Voir le résultat »: the same choices, shown as the text they make; nothing saved.
