@@ -141,7 +141,14 @@ def _collapse(
 ) -> dict[int, _Marker]:
     """Map each hidden revision id to the marker replacing its run."""
 
+    known: dict[int, bool] = {}  # each node is asked up to three times: answered once
+
     def collapsible(node: Node) -> bool:
+        if node.id not in known:
+            known[node.id] = continues_its_line(node)
+        return known[node.id]
+
+    def continues_its_line(node: Node) -> bool:
         # One parent and one child, both in the same lane: the node only continues a line.
         # Heads stay visible whatever their shape: they are where people click.
         if node.is_head or len(node.parents) != 1:
@@ -237,7 +244,10 @@ def render_svg(
     def item_of(node_id: int) -> Node | _Marker:
         return hidden.get(node_id) or by_id[node_id]
 
-    lane_starts = {lane: min(n.id for n in by_id.values() if n.lane == lane) for lane in lanes}
+    lane_starts: dict[str, int] = {}  # one pass: a scan per lane costs lanes × nodes
+    for node in by_id.values():
+        if node.id < lane_starts.get(node.lane, node.id + 1):
+            lane_starts[node.lane] = node.id
     edges: set[tuple[int, int]] = set()
     for node in by_id.values():
         for parent in node.parents:
