@@ -267,3 +267,20 @@ def test_clicking_a_comment_on_a_passage_marks_that_passage_in_the_text(page, st
     page.keyboard.press("Enter")
     expect(marked).to_have_count(1)
     assert page.locator("#texte-revision").inner_text().count("au service des personnes") == 1
+
+
+def test_a_new_api_token_is_shown_once_and_copied_with_its_button(new_context, live_server):
+    context = new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    login(page, "participante", next_path="/account")
+    page.get_by_label("Nom du jeton").fill("mon script")
+    page.get_by_role("button", name="Créer un jeton").click()
+    token = page.locator("#new-token").input_value()
+    assert len(token) >= 40
+    page.get_by_role("button", name="Copier").click()
+    expect(page.get_by_role("button", name="✓")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == token
+    # Shown once: the account page does not show it again.
+    page.goto("/account")
+    expect(page.locator("#new-token")).to_have_count(0)
+    expect(page.get_by_text("mon script")).to_be_visible()
