@@ -249,3 +249,22 @@ def browser(_playwright):
                                           headless=True)
     yield browser
     browser.close()
+
+
+def wait_until_served(process, base: str, timeout: float, output: Callable[[], str]) -> None:
+    """Wait for a server started as ``process`` (gunicorn) to answer ``/healthz`` with 200;
+    fail with ``output()`` (its log) when it exits or takes longer than ``timeout``."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the server did not start: {output()}")
+        time.sleep(0.1)

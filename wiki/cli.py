@@ -15,6 +15,13 @@ def _fail(error: WikiError) -> None:
     raise click.ClickException(error.message)
 
 
+def _read_password(from_stdin: bool, prompt: str) -> str:
+    """One line of standard input (scripts), or typed twice at a hidden prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
 @click.command("seed")
 def seed_command() -> None:
     """Load « stratégie numérique » (revision 1) if it is not there yet."""
@@ -41,10 +48,7 @@ def create_user(username: str, role: str, display_name: str | None, password_std
     """Create an account (the password is prompted unless --password-stdin)."""
     from wiki.services.accounts import register
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin, "Mot de passe")
     try:
         user = register(username, password, display_name, role=role)
     except WikiError as error:
@@ -73,11 +77,7 @@ def set_password_command(username: str, password_stdin: bool) -> None:
     """Give an account a new password (after a restore without password hashes, say)."""
     from wiki.services.accounts import set_password
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Nouveau mot de passe", hide_input=True,
-                                confirmation_prompt=True)
+    password = _read_password(password_stdin, "Nouveau mot de passe")
     try:
         user = set_password(None, username, password)
     except WikiError as error:

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_until_served
 from tests.reliability.soundness import database_problems, revision_problems
 from wiki.extensions import db
 from wiki.models import Revision
@@ -196,17 +196,7 @@ def gunicorn(app, database_url, tmp_path):
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STEP_TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start: {log_path.read_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_until_served(process, base, STEP_TIMEOUT, lambda: log_path.read_text()[-3000:])
         _wait_for(lambda: len(_children(process.pid)) == WORKERS, STEP_TIMEOUT, "4 workers")
         yield base, process
     finally:

@@ -11,7 +11,6 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,7 +19,7 @@ import uuid
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD, ROOT, wait_until_served
 from tests.web.test_access import (  # noqa: F401  (the world fixture)
     CASES,
     call,
@@ -256,18 +255,8 @@ def gunicorn(tmp_path, _schemas):
                                stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.poll() is not None else ""
-                pytest.fail(f"gunicorn did not start: {output}")
-            time.sleep(0.2)
+        wait_until_served(process, base, 60, lambda: process.stdout.read().decode()
+                          if process.poll() is not None else "")
         yield base, prefix
     finally:
         process.terminate()

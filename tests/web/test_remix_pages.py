@@ -1,13 +1,13 @@
 """Remix pages (issue 5): the remix page (diffs, lineage, forks), the proposals queue and its
 sorts, « Mettre à jour depuis la version officielle », and bad input that changes nothing."""
 
-import html
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.web.test_revision_pages import deleted, inserted
 from wiki.extensions import db
 from wiki.models import Remix, Revision
 from wiki.services import editing, remixing, voting
@@ -38,18 +38,6 @@ def section(page: str, heading_id: str) -> str:
     """The HTML of the ``<section>`` whose heading has this id."""
     start = page.index(f'id="{heading_id}"')
     return page[start:page.index("</section>", start)]
-
-
-def inserted(fragment: str) -> list[str]:
-    return [html.unescape(t) for t in re.findall(
-        r'<ins class="diff-ins"><span class="visually-hidden">\[\+</span>(.*?)'
-        r'<span class="visually-hidden">\+\]</span></ins>', fragment, re.S)]
-
-
-def deleted(fragment: str) -> list[str]:
-    return [html.unescape(t) for t in re.findall(
-        r'<del class="diff-del"><span class="visually-hidden">\[\u2212</span>(.*?)'
-        r'<span class="visually-hidden">\u2212\]</span></del>', fragment, re.S)]
 
 
 @pytest.fixture
