@@ -7,7 +7,8 @@ window.addEventListener("DOMContentLoaded", () => {
   window.ui = window.SwaggerUIBundle({
     url: root.getAttribute("data-url"),
     domNode: root,
-    deepLinking: true,
+    // Deep links put a link inside each operation's button (nested interactive controls).
+    deepLinking: false,
     presets: [window.SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
     // « Try it out » sends real requests to this wiki: keep the token out of storage.

@@ -46,6 +46,7 @@ CACHED_ENDPOINTS = frozenset({
     "pages.index", "pages.definition", "pages.revision", "pages.history", "pages.compare",
     "pages.authorship", "remixes.show", "remixes.index", "remixes.graph_svg",
     "api.get_revision_json", "api.get_attribution", "api.compare",
+    "exports.definition_archive",
 })
 LANG_COOKIE = "lang"
 MAX_AGE = 5.0

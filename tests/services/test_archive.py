@@ -288,8 +288,29 @@ def test_a_failure_late_in_the_import_writes_nothing(app, participant):
     assert db.session.scalar(select(User.id).where(User.username == "nouvelle")) is None
 
 
-def test_unsafe_html_in_an_archive_is_sanitized_on_import(app):
+def test_the_html_of_an_archive_is_never_trusted_but_rendered_again_from_its_markdown(app):
     data = _seed_archive()
+    expected = data["revisions"][0]["html"]
     data["revisions"][0]["html"] = '<p onclick="x()">Texte<script>alert(1)</script></p>'
     definition = archive.import_definition(data)
-    assert definition.head.html == "<p>Texte</p>"
+    assert definition.head.html == expected
+    assert "onclick" not in definition.head.html and "<script" not in definition.head.html
+
+
+def test_a_contributor_entry_cannot_credit_words_to_another_name(app):
+    data = _seed_archive()
+    data["people"].append({"username": "alice", "display_name": "Alice"})
+    entry = {"key": "user:alice", "username": "admin", "display_name": "L’administration",
+             "present": True}
+    for revision in data["revisions"]:
+        revision["contributors"].append(dict(entry))
+    definition = archive.import_definition(data)
+    credited = [e for e in definition.head.contributors if e["key"].startswith("user:")]
+    assert [(e["username"], e["display_name"]) for e in credited] == [("alice", "Alice")]
+
+
+def test_a_contributor_entry_without_a_username_is_refused(app):
+    data = _seed_archive()
+    del data["revisions"][0]["contributors"][0]["username"]
+    with pytest.raises(archive.InvalidArchive, match="contributeur mal formé"):
+        archive.import_definition(data)

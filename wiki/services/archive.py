@@ -22,7 +22,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import nh3
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -44,7 +43,7 @@ from wiki.models import (
 from wiki.services.accounts import validate_display_name, validate_username
 from wiki.services.db import transaction
 from wiki.services.editing import get_definition
-from wiki.services.revisions import tallies
+from wiki.services.revisions import render, tallies
 from wiki.services.search import rebuild_index
 
 FORMAT = "definition-vivante/archive"
@@ -317,28 +316,27 @@ def _items(obj: dict, name: str) -> list[dict]:
     return items
 
 
-def _safe_html(value: str, profile: str) -> str:
-    """The stored HTML, kept byte for byte when it is what this wiki's renderer produces.
-
-    HTML from a file is never trusted as is: it goes through the renderer's own sanitizer
-    allow-list (plus the attributes the renderer adds after sanitizing). Clean HTML comes out
-    unchanged, so nothing is recomputed; anything else comes out safe.
-    """
-    # The renderer keeps its allow-list private; reusing it here keeps a single definition.
-    options = markup._sanitizer_options(profile)  # noqa: SLF001
-    attributes = {tag: set(names) for tag, names in options["attributes"].items()}
-    attributes["span"] = {"class", "title"}  # visible bidi controls
-    if "img" in attributes:
-        attributes["img"] |= {"loading", "referrerpolicy"}
-    return nh3.clean(value, **{**options, "tags": set(options["tags"]) | {"span"},
-                               "attributes": attributes})
+def _rendered(source: str, field: str, *, comment: bool = False) -> str:
+    """The HTML of a text of the archive, rendered again from its Markdown by this wiki's own
+    renderer (budget, sanitizer, typography): the file's HTML is never shown, so a page can
+    neither carry markup the renderer would not write nor show another text than the one that
+    is diffed, anchored and edited."""
+    if not source:
+        return ""
+    try:
+        if comment:
+            return markup.render_comment(source, budget=current_app.config["MARKDOWN_BUDGET"])
+        return render(source, field)
+    except (InvalidInput, markup.MarkupTooComplex):
+        raise InvalidArchive(_("« %(field)s » : texte trop complexe à afficher.",
+                               field=field)) from None
 
 
 def parse_archive(raw: str | bytes) -> dict:
     """JSON text → archive dict; InvalidArchive when it is not JSON."""
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise InvalidArchive(_("ce n’est pas du JSON valide (%(error)s).",
                                error=str(error)[:200])) from None
     return data
@@ -360,8 +358,8 @@ def import_definition(data: Any) -> Definition:
       hash is a marker no password matches, so it only carries the attribution of what it
       wrote. A display name that would read like another account's falls back to the username.
     - Revisions are restored as stored (body, HTML, word counts, licence, frozen attribution,
-      authorship): nothing is re-rendered or recomputed. HTML still goes through the
-      renderer's sanitizer allow-list, which leaves this wiki's HTML byte for byte as it was.
+      authorship), but for their HTML, rendered again from the Markdown (the file's HTML is
+      never trusted), which gives this wiki's own HTML byte for byte.
     - Vote tallies: the archive names no voter, so each count is restored as votes of shared
       anonymous accounts ``~votant-1``, ``~votant-2``… (deactivated, no password, a username
       nobody can register), reused by later imports. Tallies are thus exact; who voted is not
@@ -400,8 +398,8 @@ def _read(data: Any) -> dict:
         "slug": slug,
         "term": _text(meta, "term", "definition", max_length=200, required=True),
         "description": _text(meta, "description", "definition"),
-        "description_html": _safe_html(_text(meta, "description_html", "definition"),
-                                       "definition"),
+        "description_html": _rendered(_text(meta, "description", "definition"),
+                                      "definition.description"),
         "license_code": _license_code(meta, "definition"),
         "created_at": _moment(meta, "created_at", "definition"),
     }
@@ -427,7 +425,7 @@ def _read(data: Any) -> dict:
         return value
 
     remixes = _read_lines(data, person)
-    revisions = _read_revisions(data, person, remixes)
+    revisions = _read_revisions(data, person, remixes, people)
     revision_ids = {r["id"] for r in revisions}
 
     def revision_ref(value: Any, path: str, nullable: bool = False) -> int | None:
@@ -499,7 +497,8 @@ def _read_lines(data: dict, person: Callable) -> dict[int | None, dict]:
     return lines
 
 
-def _read_revisions(data: dict, person: Callable, remixes: dict) -> list[dict]:
+def _read_revisions(data: dict, person: Callable, remixes: dict,
+                    people: dict[str, str]) -> list[dict]:
     revisions: list[dict] = []
     limit = current_app.config["MAX_BODY_BYTES"]
     for index, item in enumerate(_items(data, "revisions")):
@@ -537,9 +536,19 @@ def _read_revisions(data: dict, person: Callable, remixes: dict) -> list[dict]:
             if not isinstance(entry, dict) or not isinstance(entry.get("key"), str) \
                     or not isinstance(entry.get("display_name"), str) \
                     or not isinstance(entry.get("present"), bool) \
-                    or not isinstance(entry.get("username"), str | None):
+                    or "username" not in entry \
+                    or not isinstance(entry["username"], str | None):
                 raise InvalidArchive(_("« %(field)s » : contributeur mal formé.",
                                        field=f"{path}.contributors"))
+            if entry["key"].startswith(_USER_KEY):
+                # An account's name is the one « people » gives it: an entry cannot credit
+                # the words to somebody else.
+                username = person(entry["key"][len(_USER_KEY):], f"{path}.contributors")
+                entry.update(username=username, display_name=people[username])
+            else:  # an external author (the seed's): a name, no account
+                entry.update(username=None, display_name=_text(
+                    entry, "display_name", f"{path}.contributors", max_length=200,
+                    required=True))
         for author_key in [run[1] for run in runs] + [e["key"] for e in contributors]:
             if author_key.startswith(_USER_KEY):
                 person(author_key[len(_USER_KEY):], f"{path}.authorship")
@@ -564,7 +573,7 @@ def _read_revisions(data: dict, person: Callable, remixes: dict) -> list[dict]:
             "author": person(item.get("author"), f"{path}.author", nullable=True),
             "summary": _text(item, "summary", path, max_length=300),
             "body": body,
-            "html": _safe_html(_text(item, "html", path), "definition"),
+            "html": _rendered(body, f"{path}.body"),
             "created_at": _moment(item, "created_at", path),
             "license_code": _license_code(item, path),
             "word_count": _count(item, "word_count", path),
@@ -609,8 +618,8 @@ def _read_comments(data: dict, person: Callable, revisions: dict[int, dict]) -> 
         comments.append({
             "revision": revision, "parent": parent,
             "author": person(item.get("author"), f"{path}.author"),
-            "body": _text(item, "body", path, required=True),
-            "html": _safe_html(_text(item, "html", path), "comment"),
+            "body": (comment_body := _text(item, "body", path, required=True)),
+            "html": _rendered(comment_body, f"{path}.body", comment=True),
             "anchor": anchor, "created_at": _moment(item, "created_at", path),
         })
     return comments

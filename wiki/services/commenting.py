@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from flask import current_app
@@ -205,30 +206,54 @@ def earlier_revision_ids(revision: Revision) -> list[int]:
         Revision.definition_id == revision.definition_id, line, Revision.id < revision.id)))
 
 
-def _locate(comment: Comment, body: str) -> anchoring.Located:
-    return _locate_anchor(anchoring.Anchor(
-        comment.anchor_quote, comment.anchor_prefix or "", comment.anchor_suffix or ""), body)
+class _Memo:
+    """A bounded memo of one worker, keyed by ids, least recently used out first.
+
+    Revisions and anchors never change, so where an anchor lies in a revision never changes
+    either: a revision page otherwise re-runs the fuzzy match of every comment of its line at
+    every view (40 ms for 70 comments). Keyed by ids, not texts, so that it holds no bodies.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, compute: Callable):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()  # outside the lock: two threads may compute it, both alike
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
 
 
-# Revisions and anchors never change, so where an anchor lies in a body never changes either:
-# each worker keeps the answers (a revision page otherwise re-runs the fuzzy match of every
-# comment of its line at every view: 40 ms for 70 comments).
-@functools.lru_cache(maxsize=8192)
-def _locate_anchor(anchor: anchoring.Anchor, body: str) -> anchoring.Located:
-    return anchoring.locate(anchor, body)
+def _memo(name: str, size: int) -> _Memo:
+    """The app's own memo (ids are only unique within one database, so one app's)."""
+    memos = current_app.extensions.setdefault("wiki_memos", {})
+    if name not in memos:
+        memos.setdefault(name, _Memo(size))
+    return memos[name]
 
 
-@functools.lru_cache(maxsize=256)
-def _rendered_text(body: str, html: str) -> anchoring.RenderedText:
-    return anchoring.RenderedText(body, html)
+def locate_comment(comment: Comment, revision: Revision) -> anchoring.Located:
+    """Where an anchored comment's passage is in ``revision`` (found, changed or removed)."""
+    anchor = anchoring.Anchor(comment.anchor_quote, comment.anchor_prefix or "",
+                              comment.anchor_suffix or "")
+    return _memo("locations", 8192).get((comment.id, revision.id),
+                                        lambda: anchoring.locate(anchor, revision.body))
 
 
-def relocate(node: ThreadNode, body: str) -> None:
-    """Find each anchored comment's passage in ``body`` (a later revision's text)."""
+def relocate(node: ThreadNode, revision: Revision) -> None:
+    """Find each anchored comment's passage in ``revision`` (a later one)."""
     if node.comment.anchor_quote is not None:
-        node.located = _locate(node.comment, body)
+        node.located = locate_comment(node.comment, revision)
     for reply in node.replies:
-        relocate(reply, body)
+        relocate(reply, revision)
 
 
 @dataclass
@@ -259,13 +284,14 @@ def follow_passages(nodes: list[ThreadNode], revision: Revision) -> PagePassages
                 node.located = anchoring.Located("found", comment.anchor_start,
                                                  comment.anchor_end, comment.anchor_quote)
             elif comment.revision_id != revision.id and comment.anchor_quote is not None:
-                node.located = _locate(comment, revision.body)
+                node.located = locate_comment(comment, revision)
             located = node.located
             if located is not None and located.status == "removed":
                 passages.removed.append(comment)
             elif located is not None:
                 # Aligning the text with its rendering costs a diff: only when needed.
-                rendered = rendered or _rendered_text(revision.body, revision.html)
+                rendered = rendered or _memo("renderings", 64).get(
+                    (revision.id,), lambda: anchoring.RenderedText(revision.body, revision.html))
                 shown = rendered.passage(located.start, located.end)
                 if shown is not None:
                     passages.shown[comment.id] = shown

@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from wiki.domain import anchoring, authorship, merge
+from wiki.domain import authorship, merge
 from wiki.models import Comment, Remix, Revision
+from wiki.services.commenting import locate_comment
 from wiki.services.remixing import MergePlan, plan_merge
 
 #: The most recent anchored comments read for one merge screen (the fuzzy search behind a
@@ -63,11 +65,6 @@ def _overlaps(start: int, end: int, span: tuple[int, int]) -> bool:
     return start < high and low < end
 
 
-def _anchor(comment: Comment) -> anchoring.Anchor:
-    return anchoring.Anchor(comment.anchor_quote or "", comment.anchor_prefix or "",
-                            comment.anchor_suffix or "")
-
-
 def _anchored_comments(session: Session, remix: Remix, base: Revision) -> list[Comment]:
     on_remix = Revision.remix_id == remix.id
     # Comments on the official line since the common ancestor: older ones were about a text
@@ -88,11 +85,11 @@ def _place(comment: Comment, head: Revision, base: Revision
     the head's body, or into the base's when the head no longer has it."""
     if comment.revision_id == head.id:
         return "found", comment.anchor_start, comment.anchor_end, None, False
-    located = anchoring.locate(_anchor(comment), head.body)
+    located = locate_comment(comment, head)
     if located.status != "removed":
         now = located.quote if located.status == "changed" else None
         return located.status, located.start, located.end, now, False
-    in_base = anchoring.locate(_anchor(comment), base.body)
+    in_base = locate_comment(comment, base)
     if in_base.status == "removed":
         return None
     return "removed", in_base.start, in_base.end, None, True
@@ -124,7 +121,7 @@ def _authors(head: Revision, span: tuple[int, int]) -> list[RegionAuthor]:
     for key, length in sorted(written.items(), key=lambda item: (-item[1], item[0])):
         entries = people.get(key, [{"display_name": key, "username": None}])
         authors.append(RegionAuthor(
-            display_name=" et ".join(e["display_name"] for e in entries),
+            display_name=_(" et ").join(e["display_name"] for e in entries),
             username=entries[0].get("username") if len(entries) == 1 else None,
             share=length / total))
     return authors

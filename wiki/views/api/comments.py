@@ -32,7 +32,7 @@ def list_comments(revision_id: int):
     page, cursor = paginate(page, limit, lambda node: node.comment.id)
     if earlier:
         for node in page:
-            commenting.relocate(node, revision.body)
+            commenting.relocate(node, revision)
     viewer = _viewer()
     return jsonify({"items": [comment_json(node, viewer) for node in page], "next": cursor})
 

@@ -113,7 +113,6 @@ def _assemble() -> dict[str, Any]:
             "description": DESCRIPTION,
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
-        "servers": [{"url": "/", "description": "This wiki"}],
         "tags": sorted(tags, key=lambda tag: tag["name"]),
         "paths": dict(sorted(paths.items())),
         "components": components,
