@@ -42,8 +42,12 @@ chromium:
 	  fi; \
 	fi
 
+# Two processes (the machines have two cores), each test file on one of them: a file's
+# fixtures (a served app, a Chromium) stay together. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: install-test chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install-test
 	$(BIN)/ruff check .
