@@ -330,10 +330,12 @@ def report(results: list[SizeResult], micro: dict[str, float], started: datetime
     lines = [
         f"# Banc d’essai — {started:%Y-%m-%d %H:%M} UTC ({backend})", "",
         f"- Machine : {machine()}, Python {platform.python_version()}, {database_version()} ; "
-        f"charge moyenne (1 min) au départ {LOAD_AT_START:.1f}. **Machine chargée** : d’autres "
-        "personnes y lancent leurs tests en même temps, sur les mêmes cœurs et le même serveur "
-        "PostgreSQL ; seuls comptent les rapports mesurés côte à côte dans ce passage, pas les "
-        "valeurs absolues.",
+        f"charge moyenne (1 min) au départ {LOAD_AT_START:.1f}"
+        + (". **Machine chargée** : d’autres travaux y tournaient au départ, sur les mêmes "
+           "cœurs" if LOAD_AT_START >= (os.cpu_count() or 1) / 2 else
+           " : machine calme au départ")
+        + " ; seuls comptent les rapports mesurés côte à côte dans ce passage, pas les valeurs "
+        "absolues (la machine est partagée).",
         f"- Serveur : {server.describe()} ; le même pour l’application Flask minimale "
         "(une route, un petit gabarit).",
         f"- Charge : {loadgen.describe(CONCURRENCY)}, sur la même machine que les serveurs ; "
