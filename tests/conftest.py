@@ -251,6 +251,18 @@ def browser(_playwright):
     browser.close()
 
 
+def stop_server(process, timeout: float) -> None:
+    """Stop a server started as ``process``: terminate, then kill if it lingers."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_until_served(process, base: str, timeout: float, output: Callable[[], str]) -> None:
     """Wait for a server started as ``process`` (gunicorn) to answer ``/healthz`` with 200;
     fail with ``output()`` (its log) when it exits or takes longer than ``timeout``."""

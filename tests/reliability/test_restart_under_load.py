@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import ROOT, wait_until_served
+from tests.conftest import ROOT, stop_server, wait_until_served
 from tests.reliability.soundness import database_problems, revision_problems
 from wiki.extensions import db
 from wiki.models import Revision
@@ -200,12 +200,7 @@ def gunicorn(app, database_url, tmp_path):
         _wait_for(lambda: len(_children(process.pid)) == WORKERS, STEP_TIMEOUT, "4 workers")
         yield base, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process, 30)
         log.close()
         print(f"gunicorn's log (shown when the test fails):\n{log_path.read_text()[-5000:]}")
 

@@ -19,7 +19,7 @@ import uuid
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import PASSWORD, ROOT, wait_until_served
+from tests.conftest import PASSWORD, ROOT, stop_server, wait_until_served
 from tests.web.test_access import (  # noqa: F401  (the world fixture)
     CASES,
     call,
@@ -259,12 +259,7 @@ def gunicorn(tmp_path, _schemas):
                           if process.poll() is not None else "")
         yield base, prefix
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process, 20)
         process.stdout.close()
         _drop_keys(prefix)
 
