@@ -167,6 +167,8 @@ def test_the_merge_screen_shows_the_result_of_the_choices_before_saving(client, 
     auth.login("moderatrice")
     url = f"/remixes/{scene['remix'].id}/merge"
     html = client.get(url).get_data(as_text=True)
+    assert 'id="resultat"' not in html  # no result before it is asked for
+    assert "Texte obtenu en prenant les passages sans conflit" in html
     before = revision_count()
     response = client.post(url, data={
         "fingerprint": fingerprint_of(html), "action": "preview",
